@@ -1,0 +1,5 @@
+"""python -m desk_billing -> the command line front."""
+
+from desk_billing.cli import main
+
+raise SystemExit(main())
