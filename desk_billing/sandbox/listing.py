@@ -1,0 +1,144 @@
+"""Stripe's list envelope and cursor pagination, newest first, with the common filters."""
+
+from __future__ import annotations
+
+import bisect
+import copy
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from .errors import invalid, missing
+from .router import Call
+from .state import Collection, State
+
+Filter = Callable[[dict[str, Any]], bool]
+
+
+def list_object(url: str, data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    return {"object": "list", "data": data, "has_more": has_more, "url": url}
+
+
+def _created_range(coll: Collection, created: Any) -> tuple[int, int]:
+    """Index range [lo, hi) of the ascending collection that a `created` filter allows."""
+    lo, hi = 0, len(coll.keys)
+    if created is None or created == "":
+        return lo, hi
+    if isinstance(created, int):
+        created = {"gte": created, "lte": created}
+    bounds = {"gt": (1, None), "gte": (0, None), "lt": (None, 0), "lte": (None, 1)}
+    for op, value in created.items():
+        value = int(value)
+        if op == "gt":
+            lo = max(lo, bisect.bisect_left(coll.keys, (value + 1, 0)))
+        elif op == "gte":
+            lo = max(lo, bisect.bisect_left(coll.keys, (value, 0)))
+        elif op == "lt":
+            hi = min(hi, bisect.bisect_left(coll.keys, (value, 0)))
+        elif op == "lte":
+            hi = min(hi, bisect.bisect_left(coll.keys, (value + 1, 0)))
+        elif op not in bounds:
+            raise invalid(f"Received unknown parameter: created[{op}]", param=f"created[{op}]")
+    return lo, hi
+
+
+def paginate(
+    call: Call,
+    coll: Collection,
+    *,
+    url: str,
+    kind: str,
+    keep: Filter | None = None,
+) -> dict[str, Any]:
+    """One page of `coll` as Stripe pages it: `limit`, `starting_after`, `ending_before`, `created`."""
+    params = call.params
+    limit = params.get("limit", 10)
+    if not 1 <= limit <= 100:
+        raise invalid(
+            "Invalid limit: must be at least 1 and at most 100.", param="limit", code="parameter_invalid_integer"
+        )
+    after, before = params.get("starting_after"), params.get("ending_before")
+    if after and before:
+        raise invalid(
+            "You may only specify one of these parameters: ending_before, starting_after.",
+            param="ending_before",
+        )
+    lo, hi = _created_range(coll, params.get("created"))
+    keep = keep or (lambda obj: True)
+    found: list[dict[str, Any]] = []
+    if before:
+        at = coll.position(before)
+        if at is None:
+            raise missing(kind, before, param="ending_before")
+        for i in range(max(at + 1, lo), hi):  # towards newer objects
+            obj = coll.by_id[coll.ids[i]]
+            if keep(obj):
+                found.append(obj)
+                if len(found) > limit:
+                    break
+        has_more = len(found) > limit
+        page = list(reversed(found[:limit]))
+    else:
+        start = hi - 1
+        if after:
+            at = coll.position(after)
+            if at is None:
+                raise missing(kind, after, param="starting_after")
+            start = min(start, at - 1)
+        for i in range(start, lo - 1, -1):  # towards older objects
+            obj = coll.by_id[coll.ids[i]]
+            if keep(obj):
+                found.append(obj)
+                if len(found) > limit:
+                    break
+        has_more = len(found) > limit
+        page = found[:limit]
+    return list_object(url, page, has_more)
+
+
+def paginate_items(call: Call, items: Iterable[dict[str, Any]], *, url: str, kind: str) -> dict[str, Any]:
+    """Paginate a small list that is not a collection (an invoice's lines, a charge's refunds)."""
+    coll = Collection()
+    for seq, item in enumerate(items):
+        coll.add(item, seq)
+    return paginate(call, coll, url=url, kind=kind)
+
+
+def expand(state: State, obj: Any, paths: Iterable[str]) -> Any:
+    """A copy of `obj` with the ids at `paths` (`customer`, `data.latest_charge`, ...) replaced by objects."""
+    out = copy.deepcopy(obj)
+    for path in paths:
+        _expand_path(state, out, path.split("."), path)
+    return out
+
+
+def _expand_path(state: State, node: Any, parts: list[str], full: str) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _expand_path(state, item, parts, full)
+        return
+    if not isinstance(node, dict):
+        return
+    key, rest = parts[0], parts[1:]
+    value = node.get(key)
+    if isinstance(value, str):
+        target = state.find(value)
+        if target is None:
+            raise invalid(f"This property cannot be expanded ({full}).", param="expand")
+        value = node[key] = copy.deepcopy(target)
+    elif key not in node:
+        raise invalid(f"This property cannot be expanded ({full}).", param="expand")
+    if rest:
+        _expand_path(state, value, rest, full)
+
+
+def apply_metadata(obj: dict[str, Any], value: Any) -> dict[str, Any]:
+    """Stripe's metadata update rules: keys merge, an empty value unsets a key, "" unsets all."""
+    current = dict(obj.get("metadata") or {})
+    if value == "":
+        return {}
+    for key, item in (value or {}).items():
+        if item == "":
+            current.pop(key, None)
+        else:
+            current[key] = str(item)
+    return current

@@ -1,0 +1,66 @@
+"""The account itself and its balance: what the key-setup dialog shows and checks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from ..router import Call, api
+
+
+@api.route("get", "/v1/account")
+def retrieve_account(call: Call) -> dict[str, Any]:
+    state = call.state
+    return {
+        "id": state.account_id,
+        "object": "account",
+        "business_profile": {
+            "mcc": None,
+            "name": state.account_name,
+            "support_email": "support@example.com",
+            "support_phone": None,
+            "support_url": None,
+            "url": None,
+        },
+        "business_type": "company",
+        "capabilities": {"card_payments": "active", "sepa_debit_payments": "active", "transfers": "active"},
+        "charges_enabled": True,
+        "controller": {"type": "account"},
+        "country": "DE",
+        "created": 1577836800,
+        "default_currency": "eur",
+        "details_submitted": True,
+        "email": "finance@example.com",
+        "external_accounts": {"object": "list", "data": [], "has_more": False, "url": f"/v1/accounts/{state.account_id}/external_accounts"},
+        "future_requirements": {"alternatives": [], "current_deadline": None, "currently_due": [], "disabled_reason": None, "errors": [], "eventually_due": [], "past_due": [], "pending_verification": []},
+        "metadata": {},
+        "payouts_enabled": True,
+        "requirements": {"alternatives": [], "current_deadline": None, "currently_due": [], "disabled_reason": None, "errors": [], "eventually_due": [], "past_due": [], "pending_verification": []},
+        "settings": {"dashboard": {"display_name": state.account_name, "timezone": "Europe/Berlin"}},
+        "tos_acceptance": {"date": 1577836800},
+        "type": "standard",
+    }
+
+
+@api.route("get", "/v1/balance")
+def retrieve_balance(call: Call) -> dict[str, Any]:
+    """Succeeded charges less refunds, per currency; SEPA money still settling is pending."""
+    available: dict[str, int] = defaultdict(int)
+    pending: dict[str, int] = defaultdict(int)
+    for charge in call.state.newest_first("charges"):
+        if charge.get("status") == "succeeded" and charge.get("captured", True):
+            available[charge["currency"]] += charge["amount_captured"] - charge["amount_refunded"]
+        elif charge.get("status") == "pending":
+            pending[charge["currency"]] += charge["amount"]
+    currencies = sorted(set(available) | set(pending)) or ["eur"]
+
+    def funds(amounts: dict[str, int]) -> list[dict[str, Any]]:
+        return [{"amount": amounts[c], "currency": c, "source_types": {"card": amounts[c]}} for c in currencies]
+
+    return {
+        "object": "balance",
+        "available": funds(available),
+        "connect_reserved": [{"amount": 0, "currency": c} for c in currencies],
+        "livemode": False,
+        "pending": funds(pending),
+    }

@@ -1,0 +1,198 @@
+"""What each endpoint accepts, derived from the official SDK rather than from memory.
+
+stripe-python ships, for its pinned API version, every endpoint's path in its service modules
+(`self._request("post", "/v1/refunds", ...)`) and every endpoint's parameters as TypedDicts
+(`stripe.params.RefundCreateParams`). Reading both means the sandbox refuses exactly the
+parameters Stripe would refuse for that version, and coerces form strings to the declared types.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import sys
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+import stripe
+import stripe.params
+import typing_extensions
+from stripe._request_options import RequestOptions
+
+from .errors import invalid
+
+_REQUEST_OPTION_KEYS = frozenset(RequestOptions.__annotations__)
+_METHOD = re.compile(
+    r"^    def (\w+)\(\s*self,(?P<sig>.*?)\)\s*->.*?self\._request(?:_stream)?\(\s*\"(?P<verb>\w+)\",\s*\"(?P<path>[^\"]+)\"",
+    re.S | re.M,
+)
+_PARAMS = re.compile(r'params:\s*(?:Optional\[)?"(\w+Params)"')
+
+
+@functools.cache
+def sdk_routes() -> dict[tuple[str, str], str]:
+    """(verb, path template) -> name of the params TypedDict, read from the SDK's v1 services."""
+    routes: dict[tuple[str, str], str] = {}
+    root = Path(stripe.__file__).parent
+    for path in sorted(root.glob("_*_service.py")):
+        for match in _METHOD.finditer(path.read_text(encoding="utf-8")):
+            if not match.group("path").startswith("/v1/"):
+                continue
+            params = _PARAMS.search(match.group("sig"))
+            if params:
+                routes[(match.group("verb").upper(), match.group("path"))] = params.group(1)
+    return routes
+
+
+def params_class(verb: str, template: str) -> type | None:
+    name = sdk_routes().get((verb.upper(), template))
+    return getattr(stripe.params, name, None) if name else None
+
+
+def _resolve(tp: Any, module: dict[str, Any]) -> Any:
+    if isinstance(tp, typing.ForwardRef):
+        tp = tp.__forward_arg__
+    if isinstance(tp, str):
+        tp = eval(tp, module)  # noqa: S307 - the SDK's own annotation strings
+    return tp
+
+
+@functools.cache
+def fields(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A params TypedDict's fields with resolved types, and the required ones."""
+    module = vars(sys.modules[cls.__module__])
+    out: dict[str, Any] = {}
+    for key, annotation in cls.__annotations__.items():
+        if key in _REQUEST_OPTION_KEYS:
+            continue
+        tp = annotation
+        while typing.get_origin(tp) in (typing.NotRequired, typing.Required):
+            tp = typing.get_args(tp)[0]
+        out[key] = _resolve(tp, module)
+    required = frozenset(k for k in getattr(cls, "__required_keys__", ()) if k in out)
+    return out, required
+
+
+def _is_typeddict(tp: Any) -> bool:
+    return isinstance(tp, type) and typing_extensions.is_typeddict(tp)
+
+
+def _param_name(path: list[str]) -> str:
+    return path[0] + "".join(f"[{p}]" for p in path[1:])
+
+
+def _as_list(value: Any) -> list[Any] | None:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict) and all(k.isdigit() for k in value):
+        return [value[k] for k in sorted(value, key=int)]
+    return None
+
+
+class _Mismatch(Exception):
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
+def coerce(value: Any, tp: Any, path: list[str], module: dict[str, Any]) -> Any:
+    """Check a decoded form value against a declared type and convert it (ints, bools, lists)."""
+    tp = _resolve(tp, module)
+    origin = typing.get_origin(tp)
+    name = _param_name(path)
+    if tp is Any or tp is object:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        arms = typing.get_args(tp)
+        if value == "" and any(typing.get_origin(a) is typing.Literal and "" in typing.get_args(a) for a in arms):
+            return ""
+        literals = [a for a in arms if typing.get_origin(a) is typing.Literal and typing.get_args(a) != ("",)]
+        if literals and str in arms and isinstance(value, str):
+            # `Literal[...] | str` is the SDK staying open to future values; the API itself
+            # accepts only the values of its version, so the enum is checked as closed.
+            arms = tuple(a for a in arms if a is not str)
+        errors = []
+        for arm in sorted(arms, key=_arm_rank(value, module)):
+            try:
+                return coerce(value, arm, path, module)
+            except Exception as exc:  # noqa: BLE001 - try the next arm, report the best error below
+                errors.append(exc)
+        raise errors[0]
+    if origin is typing.Literal:
+        allowed = [str(a).lower() if isinstance(a, bool) else str(a) for a in typing.get_args(tp)]
+        if isinstance(value, str) and value in allowed:
+            return value
+        raise invalid(
+            f"Invalid {path[-1]}: must be one of {', '.join(a for a in allowed if a)}",
+            param=name,
+        )
+    if tp is bool:
+        if value in ("true", "false"):
+            return value == "true"
+        raise invalid(f"Invalid boolean: {value}", param=name)
+    if tp is int:
+        if isinstance(value, str) and re.fullmatch(r"-?\d+", value):
+            return int(value)
+        raise invalid(f"Invalid integer: {value}", param=name, code="parameter_invalid_integer")
+    if tp is float:
+        if isinstance(value, str) and re.fullmatch(r"-?\d+(\.\d+)?", value):
+            return float(value)
+        raise invalid(f"Invalid decimal: {value}", param=name)
+    if tp is str:
+        if isinstance(value, str):
+            return value
+        raise invalid(f"Invalid string: {value!r}", param=name)
+    if origin in (list, typing.List):  # noqa: UP006
+        items = _as_list(value)
+        if items is None:
+            raise invalid("Invalid array", param=name)
+        (item_tp,) = typing.get_args(tp) or (Any,)
+        return [coerce(v, item_tp, [*path, str(i)], module) for i, v in enumerate(items)]
+    if origin in (dict, typing.Dict) or getattr(tp, "__name__", "") == "UntypedStripeObject" or (
+        origin is not None and getattr(origin, "__name__", "") == "UntypedStripeObject"
+    ):  # noqa: UP006
+        if value == "":
+            return ""  # an empty value unsets the whole hash, as with metadata
+        if not isinstance(value, dict):
+            raise invalid("Invalid object", param=name)
+        return dict(value)
+    if _is_typeddict(tp):
+        if not isinstance(value, dict):
+            raise invalid("Invalid object", param=name)
+        return validate(tp, value, path)
+    return value
+
+
+def _arm_rank(value: Any, module: dict[str, Any]):
+    """Try the union arm that fits the value's shape first, so its error is the one reported."""
+
+    def rank(arm: Any) -> int:
+        arm = _resolve(arm, module)
+        origin = typing.get_origin(arm)
+        if isinstance(value, dict):
+            if origin in (list, typing.List) and _as_list(value) is not None and value:  # noqa: UP006
+                return 0
+            return 1 if (_is_typeddict(arm) or origin in (dict, typing.Dict)) else 3  # noqa: UP006
+        if origin is typing.Literal:
+            return 0
+        return 2
+
+    return rank
+
+
+def validate(cls: type, params: dict[str, Any], path: list[str] | None = None) -> dict[str, Any]:
+    """Refuse unknown and missing parameters as Stripe does; return the coerced parameters."""
+    path = path or []
+    declared, required = fields(cls)
+    module = vars(sys.modules[cls.__module__])
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        if key not in declared:
+            name = _param_name([*path, key])
+            raise invalid(f"Received unknown parameter: {name}", param=name, code="parameter_unknown")
+        out[key] = coerce(value, declared[key], [*path, key], module)
+    for key in sorted(required - out.keys()):
+        name = _param_name([*path, key])
+        raise invalid(f"Missing required param: {name}.", param=name, code="parameter_missing")
+    return out
