@@ -1,0 +1,222 @@
+"""The SQLite cache of one Stripe account and mode: upserts, lookups, full-text search, sync state.
+
+Threads: a `Cache` (like its sqlite3 connection) belongs to the thread that opened it. Each
+thread that needs the cache calls `Cache.open(path)` itself; WAL lets readers run while one
+writer writes, and `busy_timeout` makes a second writer wait instead of failing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlite_utils
+
+from desk_billing.core.cache.migrations import fts_triggers_sql, migrate
+from desk_billing.core.cache.schema import TABLES, TableSpec
+from desk_billing.core.errors import ValidationError
+
+BUSY_TIMEOUT_MS = 5000
+STATE_LAST_SYNC = "last_sync_at"  # epoch seconds of the last completed sync; set by core.sync
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def _plain(obj: Any) -> Any:
+    """SDK objects (StripeObject) are not dicts; upsert takes both."""
+    to_dict = getattr(obj, "to_dict", None)
+    return to_dict() if callable(to_dict) and not isinstance(obj, Mapping) else obj
+
+
+class Cache:
+    """One open cache file. Open with `Cache.open(path)`; close with `close()` or `with`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+        self.db = sqlite_utils.Database(conn)
+        self._depth = 0
+        self._sql = {name: self._upsert_sql(spec) for name, spec in TABLES.items()}
+
+    @classmethod
+    def open(cls, path: Path | str) -> Cache:
+        """Open (creating when needed) and migrate the cache file; one call per thread."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None: transactions are ours (BEGIN IMMEDIATE in `transaction()`),
+        # never the sqlite3 module's implicit ones.
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; loses at most the last commit on power loss
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn)
+        return cls(conn, path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All writes inside commit together or not at all; nested blocks join the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    @staticmethod
+    def _spec(table: str) -> TableSpec:
+        try:
+            return TABLES[table]
+        except KeyError:
+            raise ValidationError(f"'{table}' is not a cached table.") from None
+
+    @staticmethod
+    def _upsert_sql(spec: TableSpec) -> str:
+        names = ["id", "data", "deleted", "updated_at", *spec.column_names()]
+        updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+        return (
+            f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT(id) DO UPDATE SET {updates}"
+        )
+
+    def upsert(self, table: str, objects: Iterable[Mapping[str, Any]]) -> int:
+        """Insert or update objects as returned by the API, in one transaction; returns how many.
+
+        A deletion stub (`{"id", "object", "deleted": true}`) marks the row deleted and keeps
+        its last known data.
+        """
+        spec = self._spec(table)
+        now = int(time.time())
+        rows, stubs = [], []
+        for raw in objects:
+            obj = _plain(raw)
+            if obj.get("deleted") is True:
+                stubs.append(obj["id"])
+                continue
+            rows.append(
+                (obj["id"], orjson.dumps(obj).decode(), 0, now, *(c.extract(obj) for c in spec.columns))
+            )
+        with self.transaction():
+            self.conn.executemany(self._sql[table], rows)
+            for object_id in stubs:
+                self.mark_deleted(table, object_id)
+        return len(rows) + len(stubs)
+
+    def bulk_load(self, table: str, objects: Iterable[Mapping[str, Any]]) -> int:
+        """Like `upsert` for large first loads: search triggers off, index rebuilt once at the end."""
+        spec = self._spec(table)
+        if not spec.search:
+            return self.upsert(table, objects)
+        with self.transaction():
+            for suffix in ("ai", "ad", "au"):
+                self.conn.execute(f"DROP TRIGGER IF EXISTS {table}_{suffix}")
+            count = self.upsert(table, objects)
+            self.conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
+            for sql in fts_triggers_sql(spec):
+                self.conn.execute(sql)
+        return count
+
+    def mark_deleted(self, table: str, object_id: str) -> None:
+        """Flag a row deleted (kept for history, hidden from lists); unknown ids are ignored."""
+        self._spec(table)
+        self.conn.execute(
+            f"UPDATE {table} SET deleted = 1, updated_at = ? WHERE id = ?",
+            (int(time.time()), object_id),
+        )
+
+    def get(self, table: str, object_id: str) -> dict[str, Any] | None:
+        """The object as last returned by the API (deleted ones too), or None."""
+        self._spec(table)
+        row = self.conn.execute(f"SELECT data FROM {table} WHERE id = ?", (object_id,)).fetchone()
+        return None if row is None else orjson.loads(row[0])
+
+    def is_deleted(self, table: str, object_id: str) -> bool:
+        self._spec(table)
+        row = self.conn.execute(f"SELECT deleted FROM {table} WHERE id = ?", (object_id,)).fetchone()
+        return bool(row and row[0])
+
+    def count(self, table: str, include_deleted: bool = False) -> int:
+        """Rows in a table, without deleted ones unless asked."""
+        self._spec(table)
+        where = "" if include_deleted else " WHERE deleted = 0"
+        return self.conn.execute(f"SELECT count(*) FROM {table}{where}").fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        """Live rows per object table."""
+        return {name: self.count(name) for name in TABLES}
+
+    def ids(self, table: str, include_deleted: bool = False) -> list[str]:
+        """Ids, newest first."""
+        self._spec(table)
+        where = "" if include_deleted else " WHERE deleted = 0"
+        sql = f"SELECT id FROM {table}{where} ORDER BY created DESC, id"
+        return [row[0] for row in self.conn.execute(sql)]
+
+    def search(self, table: str, text: str, limit: int = 200) -> list[str]:
+        """Ids of live rows matching every word of `text` (prefixes too), best matches first."""
+        spec = self._spec(table)
+        if not spec.search:
+            raise ValidationError(f"The {table} table cannot be searched.")
+        words = _WORD.findall(text)
+        if not words:
+            return []
+        # Each word quoted (so user text is never FTS syntax) and prefix-matched.
+        query = " ".join(f'"{w}"*' for w in words)
+        sql = (
+            f"SELECT t.id FROM {table}_fts f JOIN {table} t ON t.rowid = f.rowid "
+            f"WHERE {table}_fts MATCH ? AND t.deleted = 0 ORDER BY f.rank LIMIT ?"
+        )
+        return [row[0] for row in self.conn.execute(sql, (query, limit))]
+
+    def state_get(self, key: str, default: Any = None) -> Any:
+        """A sync-state value (cursor, last event id, last sync time), JSON-decoded."""
+        row = self.conn.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        return default if row is None else orjson.loads(row[0])
+
+    def state_set(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable sync-state value."""
+        self.conn.execute(
+            "INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            (key, orjson.dumps(value).decode(), int(time.time())),
+        )
+
+    def integrity_check(self) -> list[str]:
+        """Problems SQLite and the search indexes report; empty when the file is sound."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        for spec in TABLES.values():
+            if spec.search:
+                try:
+                    self.conn.execute(
+                        f"INSERT INTO {spec.name}_fts ({spec.name}_fts) VALUES ('integrity-check')"
+                    )
+                except sqlite3.DatabaseError as error:
+                    problems.append(f"{spec.name}_fts: {error}")
+        return problems

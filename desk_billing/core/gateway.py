@@ -1,0 +1,291 @@
+"""The one place that builds `stripe.StripeClient`: pinned API version, timeouts, retries,
+a client-side rate limit on every HTTP request, and SDK errors mapped to core's typed errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import stripe
+from stripe import _util as stripe_util
+from stripe._http_client import HTTPClient, new_default_http_client
+
+from desk_billing.core.errors import (
+    AuthenticationError,
+    DeskBillingError,
+    NetworkError,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    StripeAPIError,
+)
+from desk_billing.core.logging import mask_secrets
+from desk_billing.core.profiles import (
+    MAX_NETWORK_RETRIES,
+    RATE_LIMIT_LIVE_RPS,
+    RATE_LIMIT_TEST_RPS,
+    REQUEST_TIMEOUT_S,
+    Profile,
+    Settings,
+)
+from desk_billing.core.secrets import check_key
+
+# The cache stores objects exactly as this API version renders them; a new SDK major that
+# moves the pin must come with a cache migration, so refuse to run on a silent change.
+API_VERSION = "2026-10-28.endive"
+if stripe.api_version != API_VERSION:
+    raise ImportError(
+        f"desk-billing expects the Stripe SDK pinned to API version {API_VERSION}, "
+        f"found {stripe.api_version}; install stripe 16.x."
+    )
+
+ENV_API_BASE = "STRIPE_API_BASE"
+CONNECT_TIMEOUT_S = 10.0
+THROTTLED_FOR_S = 30.0
+
+# With STRIPE_LOG=debug the SDK prints every request body and response to stderr; the
+# variable is read once at import, so it is switched off here rather than trusted.
+stripe.log = None
+stripe_util.STRIPE_LOG = None
+logging.getLogger("stripe").setLevel(logging.WARNING)
+
+log = logging.getLogger(__name__)
+R = TypeVar("R")
+
+
+class TokenBucket:
+    """Allows `rate` requests per second on average, `burst` at once; thread-safe, blocking."""
+
+    def __init__(
+        self,
+        rate: float,
+        burst: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.rate = rate
+        # A burst of one second's worth lets a sync start fast but never exceed the rate over 1 s+.
+        self.capacity = burst if burst is not None else max(1.0, rate)
+        self._tokens = self.capacity
+        self._clock = clock
+        self._sleep = sleep
+        self._updated = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> float:
+        """Take one token, waiting as needed; returns the seconds waited."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return waited
+                delay = (1 - self._tokens) / self.rate
+            self._sleep(delay)
+            waited += delay
+
+
+@dataclass(frozen=True)
+class ConnectionState:
+    """What the status bar shows: throttled by Stripe lately, offline, when last reached."""
+
+    throttled: bool
+    offline: bool
+    last_ok_at: float | None
+    last_throttled_at: float | None
+    last_network_error_at: float | None
+
+
+class ConnectionMonitor:
+    """Records outcomes of HTTP requests, from any thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ok: float | None = None
+        self._throttled: float | None = None
+        self._network_error: float | None = None
+
+    def record(self, outcome: str) -> None:
+        """`outcome` is "ok", "throttled" or "network_error"; times are UTC epoch seconds."""
+        now = time.time()
+        with self._lock:
+            if outcome == "ok":
+                self._ok = now
+            elif outcome == "throttled":
+                self._throttled = now
+            else:
+                self._network_error = now
+
+    def state(self) -> ConnectionState:
+        """A snapshot for display."""
+        with self._lock:
+            now = time.time()
+            throttled = self._throttled is not None and now - self._throttled < THROTTLED_FOR_S
+            offline = self._network_error is not None and (
+                self._ok is None or self._network_error > self._ok
+            )
+            return ConnectionState(throttled, offline, self._ok, self._throttled, self._network_error)
+
+
+class RateLimitedHTTPClient(HTTPClient):
+    """Wraps the SDK's default HTTP client: a token per attempt, retries of 429, state recorded.
+
+    The SDK's retry loop (inherited `request_with_retries`) calls `request` for every attempt
+    with the same headers, so each retry also waits for a token and keeps its Idempotency-Key.
+    """
+
+    name = "desk-billing-rate-limited"
+
+    def __init__(
+        self,
+        inner: HTTPClient,
+        bucket: TokenBucket,
+        monitor: ConnectionMonitor,
+        max_throttled_retries: int = 2,
+    ) -> None:
+        super().__init__()
+        self._inner = inner
+        self._bucket = bucket
+        self._monitor = monitor
+        self._max_throttled_retries = max_throttled_retries
+
+    def request(
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
+    ) -> tuple[Any, int, Mapping[str, str]]:
+        return self._send(self._inner.request, method, url, headers, post_data)
+
+    def request_stream(
+        self, method: str, url: str, headers: Mapping[str, str] | None, post_data: Any = None
+    ) -> tuple[Any, int, Mapping[str, str]]:
+        return self._send(self._inner.request_stream, method, url, headers, post_data)
+
+    def _send(self, send: Callable[..., Any], method: str, url: str, headers: Any, post_data: Any):
+        attempt = 0
+        while True:
+            self._bucket.acquire()
+            try:
+                response = send(method, url, headers, post_data)
+            except stripe.APIConnectionError:
+                self._monitor.record("network_error")
+                raise
+            if response[1] != 429:
+                self._monitor.record("ok")
+                return response
+            self._monitor.record("throttled")
+            # Stripe asks clients to back off and retry 429s; the SDK itself does not.
+            if attempt >= self._max_throttled_retries:
+                return response
+            attempt += 1
+            delay = min(0.5 * 2**attempt, 8.0) * (0.5 + random.random() / 2)
+            log.info("Stripe throttled %s %s; retry %d in %.2f s", method.upper(), urlsplit(url).path, attempt, delay)
+            time.sleep(delay)
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def translate_error(error: stripe.StripeError) -> DeskBillingError:
+    """One of core's typed errors for an SDK error, with Stripe's own words (keys masked)."""
+    message = mask_secrets((error.user_message or "").strip())
+    if isinstance(error, stripe.AuthenticationError):
+        return AuthenticationError(
+            f"Stripe did not accept the API key of this profile ({message or 'invalid key'})."
+        )
+    if isinstance(error, stripe.PermissionError):
+        return PermissionDenied(message or "The API key is not allowed to do this.")
+    if isinstance(error, stripe.RateLimitError):
+        return RateLimited("Stripe is limiting requests right now; wait a minute and try again.")
+    if isinstance(error, stripe.APIConnectionError):
+        return NetworkError("Stripe could not be reached; check the network connection and try again.")
+    status = error.http_status
+    code = error.code
+    param = getattr(error, "param", None)
+    decline = getattr(error, "decline_code", None)
+    details = dict(
+        code=code, http_status=status, param=param, request_id=error.request_id, decline_code=decline
+    )
+    if status == 404 or code == "resource_missing":
+        return NotFound(message or "That object does not exist in this account.", **details)
+    return StripeAPIError(message or f"Stripe answered with an error (HTTP {status}).", **details)
+
+
+class Gateway:
+    """A configured StripeClient plus error mapping. Use `gateway.client.v1.<resource>.<verb>`
+    inside `gateway.call(...)` or `with gateway.errors():`.
+    """
+
+    def __init__(
+        self, client: stripe.StripeClient, mode: str, api_base: str | None, monitor: ConnectionMonitor
+    ) -> None:
+        self.client = client
+        self.mode = mode
+        self.api_base = api_base
+        self.monitor = monitor
+
+    @classmethod
+    def from_profile(
+        cls,
+        profile: Profile,
+        api_key: str,
+        api_base: str | None = None,
+        settings: Settings | None = None,
+        *,
+        rate: float | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> Gateway:
+        """Build the client: `api_base` (the CLI's --api-base) wins over STRIPE_API_BASE, then the profile's."""
+        env = os.environ if env is None else env
+        key = api_key.strip()
+        info = check_key(key)
+        base = api_base or env.get(ENV_API_BASE, "").strip() or profile.api_base or None
+
+        def value(setting):  # defaults when no settings file is given (tests, scripts)
+            return settings.get(setting) if settings is not None else setting.default
+
+        if rate is None:
+            rate = value(RATE_LIMIT_LIVE_RPS if info.mode == "live" else RATE_LIMIT_TEST_RPS)
+        monitor = ConnectionMonitor()
+        timeout = value(REQUEST_TIMEOUT_S)
+        # Only the `requests` client (a dependency of the SDK) takes a timeout.
+        inner = new_default_http_client(timeout=(CONNECT_TIMEOUT_S, timeout))
+        http_client = RateLimitedHTTPClient(inner, TokenBucket(rate), monitor)
+        client = stripe.StripeClient(
+            key,
+            stripe_version=API_VERSION,
+            base_addresses={"api": base.rstrip("/")} if base else None,
+            max_network_retries=value(MAX_NETWORK_RETRIES),
+            http_client=http_client,
+        )
+        return cls(client, info.mode, base, monitor)
+
+    @contextlib.contextmanager
+    def errors(self) -> Iterator[None]:
+        """Turns SDK errors raised inside the block into core's typed errors."""
+        try:
+            yield
+        except stripe.StripeError as error:
+            raise translate_error(error) from error
+
+    def call(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """`fn(*args, **kwargs)` with SDK errors mapped; e.g. `gw.call(gw.client.v1.customers.retrieve, "cus_1")`."""
+        with self.errors():
+            return fn(*args, **kwargs)
+
+    def account(self) -> dict[str, Any]:
+        """The Stripe account the key belongs to, as a plain dict (id, settings.dashboard.display_name, ...)."""
+        with self.errors():
+            return self.client.v1.accounts.retrieve_current().to_dict()
