@@ -5,6 +5,7 @@ Nothing here ever holds an API key: keys live in `core.secrets`.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ APP_NAME = "desk-billing"
 ENV_HOME = "DESK_BILLING_HOME"
 DEFAULT_PROFILE = "default"
 
+log = logging.getLogger(__name__)
 _PROFILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -171,6 +173,7 @@ class ProfileStore:
 
 
 T = TypeVar("T", int, float, str, bool)
+_TYPE_WORDS = {int: "a whole number", float: "a number", str: "text", bool: "true or false"}
 
 
 @dataclass(frozen=True)
@@ -191,7 +194,8 @@ class Setting(Generic[T]):
                 raise TypeError
             converted = self.type_(value)
         except (TypeError, ValueError) as error:
-            raise ValidationError(f"{self.key} must be a {self.type_.__name__}.") from error
+            kind = _TYPE_WORDS.get(self.type_, self.type_.__name__)
+            raise ValidationError(f"{self.key} must be {kind}.") from error
         if self.minimum is not None and converted < self.minimum:  # type: ignore[operator]
             raise ValidationError(f"{self.key} must be at least {self.minimum}.")
         if self.maximum is not None and converted > self.maximum:  # type: ignore[operator]
@@ -244,7 +248,8 @@ class Settings:
             return setting.default
         try:
             return setting.coerce(self._values[setting.key])
-        except ValidationError:
+        except ValidationError as error:
+            log.warning("Ignoring %s in %s: %s", setting.key, self.path, error)
             return setting.default
 
     def set(self, setting: Setting[T], value: Any) -> None:

@@ -180,15 +180,16 @@ class Cache:
         return [row[0] for row in self.conn.execute(sql)]
 
     def search(self, table: str, text: str, limit: int = 200) -> list[str]:
-        """Ids of live rows matching every word of `text` (prefixes too), best matches first."""
+        """Ids of live rows matching every word of `text`, the last one as a prefix (search as you
+        type), best matches first."""
         spec = self._spec(table)
         if not spec.search:
             raise ValidationError(f"The {table} table cannot be searched.")
         words = _WORD.findall(text)
         if not words:
             return []
-        # Each word quoted (so user text is never FTS syntax) and prefix-matched.
-        query = " ".join(f'"{w}"*' for w in words)
+        # Each word quoted, so user text is never FTS syntax.
+        query = " ".join(f'"{w}"' for w in words) + "*"
         sql = (
             f"SELECT t.id FROM {table}_fts f JOIN {table} t ON t.rowid = f.rowid "
             f"WHERE {table}_fts MATCH ? AND t.deleted = 0 ORDER BY f.rank LIMIT ?"

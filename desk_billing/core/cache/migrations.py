@@ -82,15 +82,23 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_initial]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
+def _version(conn: sqlite3.Connection) -> int:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise DeskBillingError(
+            f"The cache was written by a newer desk-billing (schema {version}); update the app."
+        )
+    return version
+
+
 def migrate(conn: sqlite3.Connection) -> int:
     """Run the migrations this file has not seen yet; returns the schema version."""
-    conn.execute("BEGIN IMMEDIATE")  # the lock first, so two processes never migrate at once
+    # Up to date (the usual case): no write lock, so opening never waits for a busy writer.
+    if _version(conn) == SCHEMA_VERSION:
+        return SCHEMA_VERSION
+    conn.execute("BEGIN IMMEDIATE")  # then re-read under the lock: another process may have migrated
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise DeskBillingError(
-                f"The cache was written by a newer desk-billing (schema {version}); update the app."
-            )
+        version = _version(conn)
         for number, step in enumerate(MIGRATIONS[version:], start=version + 1):
             step(conn)
             conn.execute(f"PRAGMA user_version = {number}")

@@ -100,9 +100,9 @@ class TableSpec:
         return [c.name for c in self.columns]
 
 
-def _common(*extra: Column) -> tuple[Column, ...]:
+def _common(*extra: Column, created: Extractor = field("created")) -> tuple[Column, ...]:
     return (
-        Column("created", "INTEGER", field("created"), indexed=True),
+        Column("created", "INTEGER", created, indexed=True),
         Column("livemode", "INTEGER", field("livemode")),
         *extra,
         Column("metadata_text", "TEXT", metadata_text),
@@ -223,6 +223,16 @@ TABLES: dict[str, TableSpec] = {
                     either(ref("price"), ref("pricing", "price_details", "price")),
                 ),
                 _c("period_end", "INTEGER", field("period", "end")),
+                _c(
+                    "subscription",
+                    "TEXT",
+                    either(
+                        ref("subscription"),
+                        ref("parent", "subscription_details", "subscription"),
+                    ),
+                ),
+                # Invoice items carry `date` where other objects carry `created`.
+                created=either(field("created"), field("date")),
             ),
             search=(*_SEARCH, "description"),
         ),
