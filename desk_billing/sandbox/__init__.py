@@ -52,7 +52,9 @@ class Sandbox:
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on a background thread; returns the base URL (give it to the SDK as `api`)."""
         url = self.bind(host, port)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="sandbox", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox", daemon=True
+        )
         self._thread.start()
         return url
 
