@@ -155,7 +155,68 @@ def _iso(epoch: float | None) -> str | None:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
 
 
-SUB_COMMANDS: list[Callable[[Any], None]] = [_add_info_parser]
+def _add_sandbox_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "sandbox", help="run the local Stripe-compatible sandbox server in the foreground"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=12111, help="port (default 12111; 0 = any free)")
+    parser.add_argument("--seed", choices=["demo", "empty"], default="empty", help="initial data")
+    parser.add_argument("--latency-ms", type=int, default=0, metavar="N", help="delay every API request")
+    parser.add_argument(
+        "--rate-limit", type=float, default=None, metavar="RPS", help="answer 429 above this rate"
+    )
+    parser.add_argument(
+        "--fault-rate",
+        type=float,
+        default=0.0,
+        metavar="F",
+        help="share of mutating requests that fail (half 500, half dropped after the change)",
+    )
+    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
+    parser.set_defaults(handler=_sandbox)
+
+
+def _stop_on_sigterm(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt  # ends serve_forever the same way Ctrl+C does
+
+
+def _sandbox(ctx: Context, args: argparse.Namespace) -> int:
+    import signal
+
+    from desk_billing.sandbox import Sandbox
+
+    if not 0.0 <= args.fault_rate <= 1.0:
+        raise ValidationError("--fault-rate must be between 0 and 1.")
+    sandbox = Sandbox(
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        rate_limit=args.rate_limit,
+        fault_rate=args.fault_rate,
+        verbose=args.verbose,
+    )
+    try:
+        url = sandbox.bind(args.host, args.port)
+    except OSError as error:
+        raise DeskBillingError(f"Cannot listen on {args.host}:{args.port}: {error.strerror}.") from error
+    print(url, flush=True)
+    print(
+        "Stripe-compatible sandbox; any sk_test_ key works. Point the app at it with "
+        f"--api-base {url}. Ctrl+C stops it.",
+        file=sys.stderr,
+        flush=True,
+    )
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+    return EXIT_OK
+
+
+SUB_COMMANDS: list[Callable[[Any], None]] = [_add_info_parser, _add_sandbox_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:
