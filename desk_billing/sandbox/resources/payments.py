@@ -1,0 +1,606 @@
+"""Payment intents and their seven statuses, plus the functions billing calls to take payments.
+
+The state machine follows Stripe's "How PaymentIntents work" and the API reference:
+requires_payment_method → requires_confirmation → (requires_action) → processing (SEPA) →
+requires_capture (manual capture) → succeeded, or canceled from the cancelable statuses.
+A declined confirmation leaves the intent in requires_payment_method with `last_payment_error`
+and a failed charge; through /v1 it answers Stripe's 402 card_error with the intent embedded.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from ..common import minor_units_label, require
+from ..control import control
+from ..errors import ApiError, card_error, invalid, state_error
+from ..listing import apply_metadata, paginate
+from ..router import Call, api
+from ..state import State
+from . import charges as charges_mod
+from .payment_methods import (
+    AUTH_REQUIRED,
+    TEST_PAYMENT_METHODS,
+    Decline,
+    attach_payment_method,
+    behaviour,
+    default_payment_method,
+    resolve,
+)
+
+__all__ = [
+    "ON_PAYMENT_SETTLED",
+    "TEST_PAYMENT_METHODS",
+    "attach_payment_method",
+    "create_payment",
+    "default_payment_method",
+    "invoice_of",
+]
+
+ON_PAYMENT_SETTLED: list[Callable[[State, dict[str, Any]], None]] = []
+"""Called with the intent when it reaches succeeded, or when a processing (SEPA) intent fails."""
+
+CANCELABLE = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+)
+CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+UPDATABLE = CONFIRMABLE
+
+# Stripe's minimum charge amounts ("Minimum and maximum charge amounts"), in minor units.
+MINIMUM = {
+    "usd": 50, "eur": 50, "gbp": 30, "aud": 50, "cad": 50, "chf": 50, "nzd": 50, "sgd": 50, "inr": 50,
+    "brl": 50, "aed": 200, "bgn": 100, "czk": 1500, "dkk": 250, "hkd": 400, "huf": 17500, "jpy": 50,
+    "mxn": 1000, "myr": 200, "nok": 300, "pln": 200, "ron": 200, "sek": 300, "thb": 1000,
+    "kwd": 200, "bhd": 200, "jod": 400, "omr": 200, "tnd": 1500,
+}  # fmt: skip
+MAXIMUM = 99_999_999
+
+_INVOICES = "_payment_invoices"
+
+
+def invoice_of(state: State, pi_id: str) -> str | None:
+    """The invoice a payment intent was created for by billing (`create_payment(invoice=...)`)."""
+    entry = state.get(_INVOICES, pi_id)
+    return entry["invoice"] if entry else None
+
+
+# -- building ------------------------------------------------------------------------------------
+def _check_amount(amount: int, currency: str) -> None:
+    minimum = MINIMUM.get(currency, 50)
+    if amount < minimum:
+        raise invalid(
+            f"Amount must be at least {minor_units_label(minimum, currency)} {currency}",
+            param="amount",
+            code="amount_too_small",
+        )
+    if amount > MAXIMUM:
+        raise invalid(
+            f"Amount must be no more than {minor_units_label(MAXIMUM, currency)} {currency}",
+            param="amount",
+            code="amount_too_large",
+        )
+
+
+def _payment_method_types(params: dict[str, Any], currency: str) -> list[str]:
+    if params.get("allowed_payment_method_types"):
+        return list(params["allowed_payment_method_types"])
+    return ["card", "sepa_debit"] if currency == "eur" else ["card"]
+
+
+def build_intent(state: State, params: dict[str, Any]) -> dict[str, Any]:
+    currency = params["currency"].lower()
+    pi_id = state.new_id("pi")
+    automatic = not params.get("allowed_payment_method_types")
+    auto_params = params.get("automatic_payment_methods") or {}
+    return {
+        "id": pi_id,
+        "object": "payment_intent",
+        "amount": params["amount"],
+        "amount_capturable": 0,
+        "amount_details": {"tip": {}},
+        "amount_received": 0,
+        "application": None,
+        "application_fee_amount": None,
+        "automatic_payment_methods": {
+            "allow_redirects": auto_params.get("allow_redirects", "always"),
+            "enabled": True,
+        }
+        if automatic
+        else None,
+        "canceled_at": None,
+        "cancellation_reason": None,
+        "capture_method": params.get("capture_method", "automatic_async"),
+        "client_secret": f"{pi_id}_secret_{state.new_id('s')[2:]}",
+        "confirmation_method": params.get("confirmation_method", "automatic"),
+        "created": state.now(),
+        "currency": currency,
+        "customer": params.get("customer"),
+        "customer_account": None,
+        "description": params.get("description"),
+        "excluded_payment_method_types": params.get("excluded_payment_method_types"),
+        "last_payment_error": None,
+        "latest_charge": None,
+        "livemode": False,
+        "managed_payments": {"enabled": False},
+        "metadata": apply_metadata({}, params.get("metadata")),
+        "next_action": None,
+        "on_behalf_of": None,
+        "payment_method": None,
+        "payment_method_configuration_details": {"id": "pmc_sandboxdefault", "parent": None}
+        if automatic
+        else None,
+        "payment_method_options": {
+            "card": {
+                "installments": None,
+                "mandate_options": None,
+                "network": None,
+                "request_three_d_secure": "automatic",
+            }
+        },
+        "payment_method_types": _payment_method_types(params, currency),
+        "processing": None,
+        "receipt_email": params.get("receipt_email"),
+        "review": None,
+        "setup_future_usage": params.get("setup_future_usage"),
+        "shipping": params.get("shipping") or None,
+        "source": None,
+        "statement_descriptor": params.get("statement_descriptor"),
+        "statement_descriptor_suffix": params.get("statement_descriptor_suffix"),
+        "status": "requires_payment_method",
+        "transfer_data": None,
+        "transfer_group": params.get("transfer_group"),
+    }
+
+
+def _set_payment_method(state: State, pi: dict[str, Any], pm_id: str) -> dict[str, Any]:
+    pm = resolve(state, pm_id)
+    if pm["type"] not in pi["payment_method_types"]:
+        raise invalid(
+            f"The provided PaymentMethod of type `{pm['type']}` is not allowed for this PaymentIntent. "
+            f"Allowed types: {', '.join(pi['payment_method_types'])}.",
+            param="payment_method",
+            code="payment_intent_incompatible_payment_method",
+        )
+    pi["payment_method"] = pm["id"]
+    return pm
+
+
+def _settled(state: State, pi: dict[str, Any]) -> None:
+    for hook in ON_PAYMENT_SETTLED:
+        hook(state, pi)
+
+
+# -- the payment attempt -------------------------------------------------------------------------
+def _last_payment_error(
+    pm: dict[str, Any], decline: Decline, charge_id: str | None
+) -> dict[str, Any]:
+    code, decline_code, message = decline
+    error: dict[str, Any] = {
+        "advice_code": None,
+        "charge": charge_id,
+        "code": code,
+        "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
+        "message": message,
+        "payment_method": copy.deepcopy(pm),
+        "type": "card_error" if pm["type"] == "card" else "invalid_request_error",
+    }
+    if decline_code:
+        error["decline_code"] = decline_code
+    return error
+
+
+def _fail(
+    state: State, pi: dict[str, Any], pm: dict[str, Any], decline: Decline, charge: dict | None
+) -> None:
+    pi.update(
+        status="requires_payment_method",
+        payment_method=None,
+        next_action=None,
+        last_payment_error=_last_payment_error(pm, decline, charge["id"] if charge else None),
+    )
+    state.emit("payment_intent.payment_failed", pi)
+
+
+def _succeed(state: State, pi: dict[str, Any], charge: dict[str, Any]) -> None:
+    state.emit("charge.succeeded", charge)
+    if charge["captured"]:
+        pi.update(
+            status="succeeded", amount_received=charge["amount_captured"], amount_capturable=0
+        )
+        state.emit("payment_intent.succeeded", pi)
+        _settled(state, pi)
+    else:
+        pi.update(status="requires_capture", amount_capturable=charge["amount"])
+        state.emit("payment_intent.amount_capturable_updated", pi)
+
+
+def attempt(state: State, pi: dict[str, Any], *, off_session: bool, error_on_requires_action: bool = False,
+            authenticated: bool = False, return_url: str | None = None) -> None:  # fmt: skip
+    """Try to collect the intent's amount with its payment method; leaves the intent in its new status."""
+    pm = state.get("payment_methods", pi["payment_method"])
+    method = behaviour(pm)
+    pi.update(last_payment_error=None, next_action=None)
+    needs_auth = method.three_ds == "always" or (
+        method.three_ds == "on_session" and not off_session
+    )
+    if needs_auth and not authenticated:
+        if off_session or error_on_requires_action:
+            decline = method.off_session_decline or AUTH_REQUIRED
+            charge = charges_mod.create_charge(state, pi, pm, method, decline=decline)
+            pi["latest_charge"] = charge["id"]
+            state.emit("charge.failed", charge)
+            _fail(state, pi, pm, decline, charge)
+            return
+        pi.update(status="requires_action", next_action=_next_action(state, pi, return_url))
+        state.emit("payment_intent.requires_action", pi)
+        return
+    decline = method.decline
+    if method.three_ds == "on_session" and off_session and method.off_session_decline:
+        decline = method.off_session_decline
+    charge = charges_mod.create_charge(
+        state, pi, pm, method, decline=decline, three_d_secure=authenticated
+    )
+    pi["latest_charge"] = charge["id"]
+    if pm["type"] == "sepa_debit":
+        pi.update(status="processing", processing=None)
+        state.emit("charge.pending", charge)
+        state.emit("payment_intent.processing", pi)
+        charges_mod.schedule(state, state.now() + method.settle_after, "sepa_settle", pi["id"])
+        return
+    if decline is not None:
+        state.emit("charge.failed", charge)
+        _fail(state, pi, pm, decline, charge)
+        return
+    _succeed(state, pi, charge)
+
+
+def _next_action(state: State, pi: dict[str, Any], return_url: str | None) -> dict[str, Any]:
+    url = f"{state.base_url}/_sandbox/authenticate/{pi['id']}"
+    if return_url:
+        return {
+            "type": "redirect_to_url",
+            "redirect_to_url": {"return_url": return_url, "url": url},
+        }
+    return {
+        "type": "use_stripe_sdk",
+        "use_stripe_sdk": {
+            "type": "three_d_secure_redirect",
+            "stripe_js": url,
+            "source": "src_" + pi["id"][3:],
+        },
+    }
+
+
+def _sepa_settle(state: State, entry: dict[str, Any]) -> None:
+    pi = state.get("payment_intents", entry["target"])
+    if pi is None or pi["status"] != "processing":
+        return
+    charge = state.get("charges", pi["latest_charge"])
+    pm = state.get("payment_methods", charge["payment_method"])
+    decline = behaviour(pm).decline
+    if decline is None:
+        txn = charges_mod.balance_transaction(
+            state,
+            charge["id"],
+            charge["amount"],
+            charge["currency"],
+            kind="charge",
+            description=charge["description"],
+        )
+        previous = state.update(
+            charge, {"status": "succeeded", "paid": True, "balance_transaction": txn["id"]}
+        )
+        state.emit("charge.succeeded", charge, previous)
+        pi.update(status="succeeded", amount_received=charge["amount"])
+        state.emit("payment_intent.succeeded", pi)
+    else:
+        code, _, message = decline
+        changes = {"status": "failed", "captured": False, "amount_captured": 0}
+        changes.update(
+            failure_code=code, failure_message=message, outcome=charges_mod.outcome(decline)
+        )
+        previous = state.update(charge, changes)
+        state.emit("charge.failed", charge, previous)
+        _fail(state, pi, pm, decline, charge)
+    _settled(state, pi)
+
+
+charges_mod.HANDLERS["sepa_settle"] = _sepa_settle
+
+
+def complete_authentication(
+    state: State, pi: dict[str, Any], succeed: bool = True
+) -> dict[str, Any]:
+    """What the customer does on the 3-D Secure page: authenticate (the attempt goes on) or fail it."""
+    if pi["status"] != "requires_action":
+        raise state_error(
+            f"This PaymentIntent does not require authentication; it has a status of {pi['status']}.",
+            code="payment_intent_unexpected_state",
+        )
+    if succeed:
+        attempt(state, pi, off_session=False, authenticated=True)
+    else:
+        pm = state.get("payment_methods", pi["payment_method"])
+        _fail(
+            state,
+            pi,
+            pm,
+            (
+                "payment_intent_authentication_failure",
+                None,
+                "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a "
+                "new PaymentMethod to attempt to fulfill this PaymentIntent again.",
+            ),
+            None,
+        )
+    return pi
+
+
+# -- operations shared by the API and billing ----------------------------------------------------
+def create_intent(
+    state: State, params: dict[str, Any], *, check_amount: bool = True
+) -> dict[str, Any]:
+    currency = params["currency"].lower()
+    if check_amount:
+        _check_amount(params["amount"], currency)
+    if params.get("customer"):
+        require(state, "customers", params["customer"], "customer", param="customer")
+    pi = build_intent(state, params)
+    if params.get("payment_method"):
+        _set_payment_method(state, pi, params["payment_method"])
+        pi["status"] = "requires_confirmation"
+    state.insert("payment_intents", pi)
+    state.emit("payment_intent.created", pi)
+    return pi
+
+
+def confirm_intent(state: State, pi: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Confirm: check the status and payment method, then attempt the payment (never raises a decline)."""
+    if pi["status"] not in CONFIRMABLE:
+        raise state_error(
+            f"You cannot confirm this PaymentIntent because it has a status of {pi['status']}. Only a "
+            "PaymentIntent with one of the following statuses may be confirmed: "
+            f"{', '.join(CONFIRMABLE)}.",
+            code="payment_intent_unexpected_state",
+        )
+    if params.get("payment_method"):
+        _set_payment_method(state, pi, params["payment_method"])
+    if not pi["payment_method"]:
+        raise invalid(
+            "You cannot confirm this PaymentIntent because it's missing a payment method. You can either "
+            "update the PaymentIntent with a payment method and then confirm it again, or confirm it again "
+            "directly with a payment method.",
+            code="payment_intent_unexpected_state",
+        )
+    if params.get("capture_method"):
+        pi["capture_method"] = params["capture_method"]
+    if params.get("receipt_email"):
+        pi["receipt_email"] = params["receipt_email"]
+    attempt(
+        state,
+        pi,
+        off_session=bool(params.get("off_session")),
+        error_on_requires_action=bool(params.get("error_on_requires_action")),
+        return_url=params.get("return_url"),
+    )
+    if (
+        params.get("setup_future_usage")
+        and pi["customer"]
+        and pi["status"] not in ("requires_payment_method",)
+    ):
+        attach_payment_method(state, pi["payment_method"], pi["customer"])
+    return pi
+
+
+def create_payment(
+    state: State,
+    *,
+    amount: int,
+    currency: str,
+    customer: str | None,
+    payment_method: str | None,
+    description: str | None = None,
+    metadata: dict | None = None,
+    off_session: bool = True,
+    confirm: bool = True,
+    capture_method: str = "automatic",
+    invoice: str | None = None,
+) -> dict[str, Any]:
+    """Create (and confirm) a payment intent for billing; a decline returns the intent, it never raises."""
+    params: dict[str, Any] = {
+        "amount": amount,
+        "currency": currency,
+        "customer": customer,
+        "payment_method": payment_method,
+        "description": description or ("Payment for Invoice" if invoice else None),
+        "metadata": metadata or {},
+        "capture_method": capture_method,
+    }
+    pi = create_intent(state, params, check_amount=False)
+    if invoice:
+        state.insert(_INVOICES, {"id": pi["id"], "created": pi["created"], "invoice": invoice})
+    if confirm and pi["payment_method"]:
+        confirm_intent(state, pi, {"off_session": off_session})
+    return pi
+
+
+def _raise_if_declined(pi: dict[str, Any]) -> None:
+    """The /v1 answer to a declined confirmation: Stripe's 402 with the intent in the error."""
+    error = pi.get("last_payment_error")
+    if pi["status"] != "requires_payment_method" or not error:
+        return
+    extra: dict[str, Any] = {
+        "payment_intent": copy.deepcopy(pi),
+        "payment_method": error["payment_method"],
+    }
+    if error.get("charge"):
+        extra["charge"] = error["charge"]
+    if error["type"] == "card_error":
+        raise card_error(
+            error["message"], code=error["code"], decline_code=error.get("decline_code"), **extra
+        )
+    raise ApiError(402, error["message"], code=error["code"], **extra)
+
+
+def _require_intent(state: State, pi_id: str) -> dict[str, Any]:
+    return require(state, "payment_intents", pi_id, "payment_intent", param="intent")
+
+
+# -- routes --------------------------------------------------------------------------------------
+@api.route("post", "/v1/payment_intents")
+def create(call: Call) -> dict[str, Any]:
+    state, params = call.state, call.params
+    if "payment_method_types" in params:  # refused by the schema already; kept for clarity
+        raise invalid(
+            "Received unknown parameter: payment_method_types", param="payment_method_types"
+        )
+    pi = create_intent(state, params)
+    if params.get("confirm"):
+        confirm_intent(state, pi, params)
+        _raise_if_declined(pi)
+    return pi
+
+
+@api.route("get", "/v1/payment_intents/{intent}")
+def retrieve(call: Call) -> dict[str, Any]:
+    return _require_intent(call.state, call.arg("intent"))
+
+
+@api.route("post", "/v1/payment_intents/{intent}")
+def update(call: Call) -> dict[str, Any]:
+    state, params = call.state, call.params
+    pi = _require_intent(state, call.arg("intent"))
+    for key in ("amount", "currency", "payment_method", "capture_method", "customer"):
+        if key in params and pi["status"] not in UPDATABLE:
+            raise state_error(
+                f"This PaymentIntent's {key} could not be updated because it has a status of {pi['status']}. "
+                "You may only update the "
+                f"{key} of a PaymentIntent with one of the following statuses: {', '.join(UPDATABLE)}.",
+                code="payment_intent_unexpected_state",
+                param=key,
+            )
+    changes: dict[str, Any] = {}
+    for key in ("description", "receipt_email", "statement_descriptor", "statement_descriptor_suffix",
+                "setup_future_usage", "transfer_group", "capture_method"):  # fmt: skip
+        if key in params:
+            changes[key] = params[key] or None
+    if "metadata" in params:
+        changes["metadata"] = apply_metadata(pi, params["metadata"])
+    if "shipping" in params:
+        changes["shipping"] = params["shipping"] or None
+    if "amount" in params or "currency" in params:
+        currency = params.get("currency", pi["currency"]).lower()
+        _check_amount(params.get("amount", pi["amount"]), currency)
+        changes.update(amount=params.get("amount", pi["amount"]), currency=currency)
+    if params.get("customer"):
+        require(state, "customers", params["customer"], "customer", param="customer")
+        changes["customer"] = params["customer"]
+    if params.get("allowed_payment_method_types"):
+        changes["payment_method_types"] = list(params["allowed_payment_method_types"])
+        changes["automatic_payment_methods"] = None
+    state.update(pi, changes)
+    if params.get("payment_method"):
+        _set_payment_method(state, pi, params["payment_method"])
+        pi.update(status="requires_confirmation", last_payment_error=None, next_action=None)
+    return pi
+
+
+@api.route("post", "/v1/payment_intents/{intent}/confirm")
+def confirm(call: Call) -> dict[str, Any]:
+    pi = _require_intent(call.state, call.arg("intent"))
+    confirm_intent(call.state, pi, call.params)
+    _raise_if_declined(pi)
+    return pi
+
+
+@api.route("post", "/v1/payment_intents/{intent}/capture")
+def capture(call: Call) -> dict[str, Any]:
+    state, params = call.state, call.params
+    pi = _require_intent(state, call.arg("intent"))
+    if pi["status"] != "requires_capture":
+        raise state_error(
+            f"This PaymentIntent could not be captured because it has a status of {pi['status']}. Only a "
+            "PaymentIntent with one of the following statuses may be captured: requires_capture.",
+            code="payment_intent_unexpected_state",
+        )
+    amount = params.get("amount_to_capture", pi["amount_capturable"])
+    if amount <= 0:
+        raise invalid(
+            "Invalid positive integer", param="amount_to_capture", code="parameter_invalid_integer"
+        )
+    if amount > pi["amount_capturable"]:
+        raise invalid(
+            f"The amount to capture ({minor_units_label(amount, pi['currency'])}) is greater than the amount "
+            f"capturable ({minor_units_label(pi['amount_capturable'], pi['currency'])}).",
+            param="amount_to_capture",
+            code="amount_too_large",
+        )
+    charge = state.get("charges", pi["latest_charge"])
+    txn = charges_mod.balance_transaction(
+        state,
+        charge["id"],
+        amount,
+        charge["currency"],
+        kind="charge",
+        description=charge["description"],
+    )
+    previous = state.update(
+        charge, {"captured": True, "amount_captured": amount, "balance_transaction": txn["id"]}
+    )
+    state.emit("charge.captured", charge, previous)
+    if "metadata" in params:
+        pi["metadata"] = apply_metadata(pi, params["metadata"])
+    pi.update(status="succeeded", amount_received=amount, amount_capturable=0)
+    state.emit("payment_intent.succeeded", pi)
+    _settled(state, pi)
+    return pi
+
+
+@api.route("post", "/v1/payment_intents/{intent}/cancel")
+def cancel(call: Call) -> dict[str, Any]:
+    state, params = call.state, call.params
+    pi = _require_intent(state, call.arg("intent"))
+    if pi["status"] not in CANCELABLE:
+        raise state_error(
+            f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}. Only a "
+            "PaymentIntent with one of the following statuses may be canceled: "
+            f"{', '.join(CANCELABLE)}.",
+            code="payment_intent_unexpected_state",
+        )
+    if pi["status"] == "requires_capture":
+        # Canceling releases the authorization: the uncaptured charge is refunded in full.
+        charge = state.get("charges", pi["latest_charge"])
+        previous = state.update(charge, {"amount_refunded": charge["amount"], "refunded": True})
+        state.emit("charge.refunded", charge, previous)
+    pi.update(
+        status="canceled",
+        canceled_at=state.now(),
+        cancellation_reason=params.get("cancellation_reason"),
+        amount_capturable=0,
+        next_action=None,
+    )
+    state.emit("payment_intent.canceled", pi)
+    return pi
+
+
+@api.route("get", "/v1/payment_intents")
+def list_intents(call: Call) -> dict[str, Any]:
+    customer = call.params.get("customer")
+    keep = (lambda pi: pi["customer"] == customer) if customer else None
+    coll = call.state.collection("payment_intents")
+    return paginate(call, coll, url="/v1/payment_intents", kind="payment_intent", keep=keep)
+
+
+@control.route("post", "/_sandbox/authenticate/{intent}")
+@control.route("get", "/_sandbox/authenticate/{intent}")
+def authenticate(call: Call) -> dict[str, Any]:
+    """The sandbox's 3-D Secure page: `outcome=fail` fails authentication, anything else completes it."""
+    pi = _require_intent(call.state, call.arg("intent"))
+    return complete_authentication(
+        call.state, pi, succeed=call.params.get("outcome", "complete") != "fail"
+    )
