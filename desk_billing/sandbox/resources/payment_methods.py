@@ -309,6 +309,10 @@ def resolve(state: State, pm_id: str, *, param: str = "payment_method") -> dict[
 def attach_payment_method(state: State, pm_id: str, customer_id: str) -> dict[str, Any]:
     """Attach a payment method (or a fresh one made from a test id) to a customer, as Stripe does."""
     customer = require(state, "customers", customer_id, "customer", param="customer")
+    test = TEST_PAYMENT_METHODS.get(pm_id)
+    if test is not None and not test.attachable and test.decline:
+        code, decline_code, message = test.decline  # declined before any payment method is kept
+        raise card_error(message, code=code, decline_code=decline_code)
     pm = resolve(state, pm_id)
     if pm["customer"] == customer["id"]:
         return pm
