@@ -138,3 +138,10 @@ def test_webhooks_are_delivered_signed_as_stripe_signs(client: stripe.StripeClie
     timestamp = header.split(",")[0][2:]
     expected = hmac.new(endpoint.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
     assert header.endswith(f"v1={expected}")
+
+
+def test_customer_with_a_refused_card_is_not_created(client: stripe.StripeClient) -> None:
+    with pytest.raises(stripe.CardError):
+        client.v1.customers.create({"name": "Declined", "payment_method": "pm_card_chargeDeclined"})
+    assert client.v1.customers.list().data == []
+    assert client.v1.events.list().data == []

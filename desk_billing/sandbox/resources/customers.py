@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..common import deleted, require
-from ..errors import invalid
+from ..errors import ApiError, invalid
 from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
@@ -65,7 +65,11 @@ def create_customer(state: State, params: dict[str, Any]) -> dict[str, Any]:
     if pm:
         from .payments import attach_payment_method
 
-        attach_payment_method(state, pm, customer["id"])
+        try:
+            attach_payment_method(state, pm, customer["id"])
+        except ApiError:
+            state.delete("customers", customer["id"])  # Stripe creates nothing when the card is refused
+            raise
     state.emit("customer.created", customer)
     return customer
 
