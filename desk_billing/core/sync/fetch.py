@@ -1,0 +1,73 @@
+"""HTTP for the sync engine: list pages, retrieve objects, read events. Thread-safe, no cache.
+
+Pages are requested with `raw_request` and kept as plain dicts: the cache stores JSON anyway,
+and building typed `StripeObject`s costs about 4x the CPU of the whole sync path (measured:
+0.65 vs 0.15 ms per customer), which at 25 requests/s x 100 objects would starve the writer.
+The request still goes through the gateway's client: pinned API version, rate limit, retries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from desk_billing.core.errors import NotFound
+from desk_billing.core.sync.resources import Resource
+
+PAGE_SIZE = 100  # Stripe's largest page
+
+
+@dataclass(frozen=True)
+class Page:
+    data: list[dict[str, Any]]
+    has_more: bool
+
+
+class Fetcher:
+    """Requests through one gateway; safe to call from several threads at once."""
+
+    def __init__(self, gateway: Any) -> None:
+        self._gateway = gateway
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """GET a path with the gateway's error mapping; the decoded JSON body."""
+        with self._gateway.errors():
+            response = self._gateway.client.raw_request("get", path, **dict(params or {}))
+        return response.data
+
+    def page(self, path: str, params: Mapping[str, Any]) -> Page:
+        body = self.get(path, {"limit": PAGE_SIZE, **params})
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list):
+            raise NotFound(f"{path} did not answer with a list.")
+        return Page(
+            [obj for obj in data if isinstance(obj, dict) and "id" in obj],
+            bool(body.get("has_more")),
+        )
+
+    def list_page(self, resource: Resource, after: str | None) -> Page:
+        params = dict(resource.list_params)
+        if after:
+            params["starting_after"] = after
+        return self.page(resource.path, params)
+
+    def retrieve(self, resource: Resource, object_id: str) -> dict[str, Any] | None:
+        """The object as the pinned API version renders it; None when it no longer exists."""
+        try:
+            obj = self.get(resource.retrieve_path(object_id))
+        except NotFound:
+            return None
+        return obj if isinstance(obj, dict) else None
+
+    def newest_event(self) -> dict[str, Any] | None:
+        page = self.get("/v1/events", {"limit": 1}).get("data") or []
+        return page[0] if page else None
+
+    def event_exists(self, event_id: str) -> bool:
+        """False when the event is gone, i.e. past Stripe's 30-day retention."""
+        try:
+            self.get(f"/v1/events/{event_id}")
+        except NotFound:
+            return False
+        return True
