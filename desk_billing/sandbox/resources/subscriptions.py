@@ -964,8 +964,8 @@ def resume(call: Call) -> dict[str, Any]:
     previous: dict[str, Any] = {"status": "paused", "status_details": sub["status_details"]}
     if anchor == "now":
         start, _end = current_period(sub)
-        sub["billing_cycle_anchor"] = now
         previous["billing_cycle_anchor"] = sub["billing_cycle_anchor"]
+        sub["billing_cycle_anchor"] = now
         _set_period(sub, now, _period_end(sub, now))
         invoice = _invoice_for(
             state,
