@@ -50,7 +50,9 @@ def _rate(threads: int, seconds: float, work) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--objects", type=int, default=2000, help="customers in the account for listing")
+    parser.add_argument(
+        "--objects", type=int, default=2000, help="customers in the account for listing"
+    )
     parser.add_argument("--seconds", type=float, default=3.0, help="length of one measurement")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--threads", default="1,4", help="client thread counts to measure")
@@ -59,7 +61,9 @@ def main() -> None:
     with Sandbox() as sandbox:
         with sandbox.state.lock:
             for i in range(args.objects):
-                create_customer(sandbox.state, {"name": f"Kundin {i} Zoë", "email": f"k{i}@example.com"})
+                create_customer(
+                    sandbox.state, {"name": f"Kundin {i} Zoë", "email": f"k{i}@example.com"}
+                )
         clients = {}
 
         def client(slot: int) -> stripe.StripeClient:
@@ -77,13 +81,19 @@ def main() -> None:
 
         def list_raw(slot: int, i: int) -> None:
             cursor = ids[(i * 100) % max(1, len(ids) - 100)]
-            response = client(slot).raw_request("get", "/v1/customers", limit=100, starting_after=cursor)
+            response = client(slot).raw_request(
+                "get", "/v1/customers", limit=100, starting_after=cursor
+            )
             assert len(orjson.loads(response.body)["data"]) == 100
 
         def create(slot: int, i: int) -> None:
-            client(slot).v1.customers.create({"name": f"Neu {slot}-{i}", "email": f"n{slot}-{i}@example.com"})
+            client(slot).v1.customers.create(
+                {"name": f"Neu {slot}-{i}", "email": f"n{slot}-{i}@example.com"}
+            )
 
-        print(f"account: {args.objects} customers; {args.runs} runs of {args.seconds:.0f} s each, median")
+        print(
+            f"account: {args.objects} customers; {args.runs} runs of {args.seconds:.0f} s each, median"
+        )
         for threads in (int(t) for t in args.threads.split(",")):
             cases = (
                 ("list (SDK objects)", list_page, 100),

@@ -32,7 +32,9 @@ class Sandbox:
         verbose: bool = False,
     ) -> None:
         self.state = State(event_api_version=event_api_version)
-        self.switches = Switches(latency_ms=latency_ms, rate_limit=rate_limit, fault_rate=fault_rate)
+        self.switches = Switches(
+            latency_ms=latency_ms, rate_limit=rate_limit, fault_rate=fault_rate
+        )
         if fault_seed is not None:
             self.switches.rng.seed(fault_seed)
         self.app = SandboxApp(self.state, self.switches, control)
@@ -53,7 +55,10 @@ class Sandbox:
         """Serve on a background thread; returns the base URL (give it to the SDK as `api`)."""
         url = self.bind(host, port)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="sandbox",
+            daemon=True,
         )
         self._thread.start()
         return url

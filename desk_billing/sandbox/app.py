@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import json
 import random
@@ -44,7 +45,9 @@ class Switches:
             now = time.monotonic()
             if not self._stamp:
                 self._stamp, self._tokens = now, self.rate_limit
-            self._tokens = min(self.rate_limit, self._tokens + (now - self._stamp) * self.rate_limit)
+            self._tokens = min(
+                self.rate_limit, self._tokens + (now - self._stamp) * self.rate_limit
+            )
             self._stamp = now
             if self._tokens >= 1:
                 self._tokens -= 1
@@ -110,10 +113,10 @@ class SandboxApp:
         split = urlsplit(target)
         path = split.path.rstrip("/") or "/"
         try:
+            if self.switches.latency_ms and path.startswith(("/v1/", "/_sandbox/invoices/")):
+                time.sleep(self.switches.latency_ms / 1000)  # API calls and invoice documents
             if not path.startswith("/v1/"):
                 return self._control(verb, path, split.query, body, request_id)
-            if self.switches.latency_ms:
-                time.sleep(self.switches.latency_ms / 1000)
             if not self.switches.take_token():
                 raise ApiError(
                     429,
@@ -126,11 +129,19 @@ class SandboxApp:
             return self._error(error, request_id)
         except Exception:  # noqa: BLE001 - a sandbox bug answers 500 like Stripe, and says why on stderr
             traceback.print_exc(file=sys.stderr)
-            return self._error(ApiError(500, "An unknown error occurred", type="api_error"), request_id)
+            return self._error(
+                ApiError(500, "An unknown error occurred", type="api_error"), request_id
+            )
 
     # -- the API ----------------------------------------------------------------------------
     def _api(
-        self, verb: str, path: str, query: str, headers: dict[str, str], body: bytes, request_id: str
+        self,
+        verb: str,
+        path: str,
+        query: str,
+        headers: dict[str, str],
+        body: bytes,
+        request_id: str,
     ) -> Response:
         key = self._authenticate(headers)
         route, args = api.match(verb, path)
@@ -189,7 +200,11 @@ class SandboxApp:
         return Response(
             stored.status,
             stored.body,
-            {"Idempotent-Replayed": "true", "Idempotency-Key": idem_key, "Original-Request": request_id},
+            {
+                "Idempotent-Replayed": "true",
+                "Idempotency-Key": idem_key,
+                "Original-Request": request_id,
+            },
         )
 
     def _authenticate(self, headers: dict[str, str]) -> str:
@@ -212,10 +227,13 @@ class SandboxApp:
             )
         if key.startswith("pk_"):
             raise ApiError(
-                401, "This API call cannot be made with a publishable API key. Please use a secret API key. "
-                "You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys."
+                401,
+                "This API call cannot be made with a publishable API key. Please use a secret API key. "
+                "You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.",
             )
-        valid = (key.startswith("sk_test_") and len(key) > len("sk_test_")) or key in self.state.restricted_keys
+        valid = (
+            key.startswith("sk_test_") and len(key) > len("sk_test_")
+        ) or key in self.state.restricted_keys
         if not valid:
             raise ApiError(401, f"Invalid API Key provided: {_mask(key)}")
         return key
@@ -273,10 +291,8 @@ class _Handler(BaseHTTPRequestHandler):
         if response.drop:
             # The change is committed; the client never hears of it (a dropped connection).
             self.close_connection = True
-            try:
+            with contextlib.suppress(OSError):  # the client may have gone already
                 self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             return
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)

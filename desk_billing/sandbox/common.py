@@ -9,12 +9,31 @@ from .state import State
 
 # Currencies whose smallest unit is the whole unit, and those with three decimals (Stripe's lists).
 ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
+    {
+        "bif",
+        "clp",
+        "djf",
+        "gnf",
+        "jpy",
+        "kmf",
+        "krw",
+        "mga",
+        "pyg",
+        "rwf",
+        "ugx",
+        "vnd",
+        "vuv",
+        "xaf",
+        "xof",
+        "xpf",
+    }
 )
-THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 
 
-def require(state: State, collection: str, object_id: str, kind: str, param: str = "id") -> dict[str, Any]:
+def require(
+    state: State, collection: str, object_id: str, kind: str, param: str = "id"
+) -> dict[str, Any]:
     """The object, or Stripe's 404 `No such <kind>: '<id>'`."""
     obj = state.get(collection, object_id)
     if obj is None:

@@ -40,7 +40,9 @@ class ApiError(Exception):
         return {"error": error}
 
 
-def invalid(message: str, *, param: str | None = None, code: str | None = None, **extra: Any) -> ApiError:
+def invalid(
+    message: str, *, param: str | None = None, code: str | None = None, **extra: Any
+) -> ApiError:
     """A 400 invalid_request_error, Stripe's answer to a request it cannot carry out."""
     return ApiError(400, message, code=code, param=param, **extra)
 
@@ -55,7 +57,9 @@ def state_error(message: str, *, code: str, param: str | None = None) -> ApiErro
     return ApiError(400, message, code=code, param=param)
 
 
-def card_error(message: str, *, code: str, decline_code: str | None = None, **extra: Any) -> ApiError:
+def card_error(
+    message: str, *, code: str, decline_code: str | None = None, **extra: Any
+) -> ApiError:
     """A 402 card_error, as Stripe answers a declined payment."""
     if decline_code:
         extra["decline_code"] = decline_code

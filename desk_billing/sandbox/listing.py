@@ -54,7 +54,9 @@ def paginate(
     limit = params.get("limit", 10)
     if not 1 <= limit <= 100:
         raise invalid(
-            "Invalid limit: must be at least 1 and at most 100.", param="limit", code="parameter_invalid_integer"
+            "Invalid limit: must be at least 1 and at most 100.",
+            param="limit",
+            code="parameter_invalid_integer",
         )
     after, before = params.get("starting_after"), params.get("ending_before")
     if after and before:
@@ -95,7 +97,9 @@ def paginate(
     return list_object(url, page, has_more)
 
 
-def paginate_items(call: Call, items: Iterable[dict[str, Any]], *, url: str, kind: str) -> dict[str, Any]:
+def paginate_items(
+    call: Call, items: Iterable[dict[str, Any]], *, url: str, kind: str
+) -> dict[str, Any]:
     """Paginate a small list that is not a collection (an invoice's lines, a charge's refunds)."""
     coll = Collection()
     for seq, item in enumerate(items):

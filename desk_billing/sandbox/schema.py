@@ -79,6 +79,10 @@ def _is_typeddict(tp: Any) -> bool:
     return isinstance(tp, type) and typing_extensions.is_typeddict(tp)
 
 
+def _name(tp: Any) -> str:
+    return getattr(tp, "__name__", "")
+
+
 def _param_name(path: list[str]) -> str:
     return path[0] + "".join(f"[{p}]" for p in path[1:])
 
@@ -105,9 +109,15 @@ def coerce(value: Any, tp: Any, path: list[str], module: dict[str, Any]) -> Any:
         return value
     if origin in (typing.Union, types.UnionType):
         arms = typing.get_args(tp)
-        if value == "" and any(typing.get_origin(a) is typing.Literal and "" in typing.get_args(a) for a in arms):
+        if value == "" and any(
+            typing.get_origin(a) is typing.Literal and "" in typing.get_args(a) for a in arms
+        ):
             return ""
-        literals = [a for a in arms if typing.get_origin(a) is typing.Literal and typing.get_args(a) != ("",)]
+        literals = [
+            a
+            for a in arms
+            if typing.get_origin(a) is typing.Literal and typing.get_args(a) != ("",)
+        ]
         if literals and str in arms and isinstance(value, str):
             # `Literal[...] | str` is the SDK staying open to future values; the API itself
             # accepts only the values of its version, so the enum is checked as closed.
@@ -143,15 +153,13 @@ def coerce(value: Any, tp: Any, path: list[str], module: dict[str, Any]) -> Any:
         if isinstance(value, str):
             return value
         raise invalid(f"Invalid string: {value!r}", param=name)
-    if origin in (list, typing.List):  # noqa: UP006
+    if origin is list:
         items = _as_list(value)
         if items is None:
             raise invalid("Invalid array", param=name)
         (item_tp,) = typing.get_args(tp) or (Any,)
         return [coerce(v, item_tp, [*path, str(i)], module) for i, v in enumerate(items)]
-    if origin in (dict, typing.Dict) or getattr(tp, "__name__", "") == "UntypedStripeObject" or (
-        origin is not None and getattr(origin, "__name__", "") == "UntypedStripeObject"
-    ):  # noqa: UP006
+    if origin is dict or "UntypedStripeObject" in (_name(tp), _name(origin)):
         if value == "":
             return ""  # an empty value unsets the whole hash, as with metadata
         if not isinstance(value, dict):
@@ -171,9 +179,9 @@ def _arm_rank(value: Any, module: dict[str, Any]):
         arm = _resolve(arm, module)
         origin = typing.get_origin(arm)
         if isinstance(value, dict):
-            if origin in (list, typing.List) and _as_list(value) is not None and value:  # noqa: UP006
+            if origin is list and _as_list(value) is not None and value:
                 return 0
-            return 1 if (_is_typeddict(arm) or origin in (dict, typing.Dict)) else 3  # noqa: UP006
+            return 1 if (_is_typeddict(arm) or origin is dict) else 3
         if origin is typing.Literal:
             return 0
         return 2
@@ -190,7 +198,9 @@ def validate(cls: type, params: dict[str, Any], path: list[str] | None = None) -
     for key, value in params.items():
         if key not in declared:
             name = _param_name([*path, key])
-            raise invalid(f"Received unknown parameter: {name}", param=name, code="parameter_unknown")
+            raise invalid(
+                f"Received unknown parameter: {name}", param=name, code="parameter_unknown"
+            )
         out[key] = coerce(value, declared[key], [*path, key], module)
     for key in sorted(required - out.keys()):
         name = _param_name([*path, key])

@@ -16,7 +16,9 @@ API_VERSION = "2026-10-28.endive"
 EVENT_RETENTION = 30 * 24 * 3600
 
 _ALPHABET = string.ascii_letters + string.digits
-_RANDOM = random.Random()  # ids are names, not secrets; this is 20x faster than `secrets` for bulk seeding
+_RANDOM = (
+    random.Random()
+)  # ids are names, not secrets; this is 20x faster than `secrets` for bulk seeding
 
 # Id prefix -> collection, so an id alone finds its object (used by expand and by retrieve).
 PREFIXES = {

@@ -16,7 +16,10 @@ from tests.sandbox.conftest import TEST_KEY
 
 def _raw(sandbox: Sandbox, method: str, path: str, body: str = "", headers: dict | None = None):
     request = urllib.request.Request(
-        sandbox.url + path, data=body.encode() if body else None, method=method, headers=headers or {}
+        sandbox.url + path,
+        data=body.encode() if body else None,
+        method=method,
+        headers=headers or {},
     )
     try:
         with urllib.request.urlopen(request) as response:
@@ -42,10 +45,14 @@ def test_form_encoded_nested_parameters_arrive_as_structures(client: stripe.Stri
 
 
 def test_bearer_and_basic_auth_are_accepted(sandbox: Sandbox) -> None:
-    status, _, body = _raw(sandbox, "GET", "/v1/customers", headers={"Authorization": f"Bearer {TEST_KEY}"})
+    status, _, body = _raw(
+        sandbox, "GET", "/v1/customers", headers={"Authorization": f"Bearer {TEST_KEY}"}
+    )
     assert status == 200 and body["object"] == "list"
     basic = base64.b64encode(f"{TEST_KEY}:".encode()).decode()
-    status, _, body = _raw(sandbox, "GET", "/v1/customers", headers={"Authorization": f"Basic {basic}"})
+    status, _, body = _raw(
+        sandbox, "GET", "/v1/customers", headers={"Authorization": f"Basic {basic}"}
+    )
     assert status == 200 and body["url"] == "/v1/customers"
 
 
@@ -76,7 +83,9 @@ def test_publishable_key_is_refused(sandbox: Sandbox) -> None:
 
 def test_restricted_key_reads_what_it_may_and_gets_403_for_the_rest(sandbox: Sandbox) -> None:
     sandbox.register_restricted_key("rk_test_readonlycustomers0001", {"customer": "read"})
-    restricted = stripe.StripeClient("rk_test_readonlycustomers0001", base_addresses={"api": sandbox.url})
+    restricted = stripe.StripeClient(
+        "rk_test_readonlycustomers0001", base_addresses={"api": sandbox.url}
+    )
     assert restricted.v1.customers.list().data == []
     with pytest.raises(stripe.PermissionError) as caught:
         restricted.v1.customers.create({"name": "x"})
@@ -93,7 +102,10 @@ def test_error_envelope_for_unknown_parameter(sandbox: Sandbox) -> None:
         "POST",
         "/v1/customers",
         "name=x&nickname=y",
-        {"Authorization": f"Bearer {TEST_KEY}", "Content-Type": "application/x-www-form-urlencoded"},
+        {
+            "Authorization": f"Bearer {TEST_KEY}",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
     )
     assert status == 400
     error = body["error"]
@@ -123,7 +135,9 @@ def test_parameters_this_api_version_dropped_are_refused(client: stripe.StripeCl
 
 def test_invalid_integer_and_missing_required(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        client.v1.prices.create({"currency": "eur", "unit_amount": "12.5", "product_data": {"name": "x"}})  # type: ignore[typeddict-item]
+        client.v1.prices.create(
+            {"currency": "eur", "unit_amount": "12.5", "product_data": {"name": "x"}}
+        )  # type: ignore[typeddict-item]
     assert caught.value.code == "parameter_invalid_integer"
     assert caught.value.param == "unit_amount"
     with pytest.raises(stripe.InvalidRequestError) as caught:
@@ -141,7 +155,9 @@ def test_unknown_id_is_404_resource_missing(client: stripe.StripeClient) -> None
 
 
 def test_unknown_url_is_404(sandbox: Sandbox) -> None:
-    status, _, body = _raw(sandbox, "GET", "/v1/nothing_here", headers={"Authorization": f"Bearer {TEST_KEY}"})
+    status, _, body = _raw(
+        sandbox, "GET", "/v1/nothing_here", headers={"Authorization": f"Bearer {TEST_KEY}"}
+    )
     assert status == 404
     assert body["error"]["message"].startswith("Unrecognized request URL (GET: /v1/nothing_here)")
 
@@ -165,7 +181,9 @@ def test_lists_are_newest_first_with_limit_and_has_more(
     assert len(client.v1.customers.list().data) == 10  # Stripe's default limit
 
 
-def test_starting_after_walks_to_older_objects(client: stripe.StripeClient, thirty_customers: list[str]) -> None:
+def test_starting_after_walks_to_older_objects(
+    client: stripe.StripeClient, thirty_customers: list[str]
+) -> None:
     newest_first = thirty_customers[::-1]
     page = client.v1.customers.list({"limit": 10, "starting_after": newest_first[9]})
     assert [c.id for c in page.data] == newest_first[10:20]
@@ -176,7 +194,9 @@ def test_starting_after_walks_to_older_objects(client: stripe.StripeClient, thir
     assert walked == newest_first
 
 
-def test_ending_before_walks_to_newer_objects(client: stripe.StripeClient, thirty_customers: list[str]) -> None:
+def test_ending_before_walks_to_newer_objects(
+    client: stripe.StripeClient, thirty_customers: list[str]
+) -> None:
     newest_first = thirty_customers[::-1]
     page = client.v1.customers.list({"limit": 5, "ending_before": newest_first[20]})
     # the five objects just newer than the cursor, still shown newest first
@@ -185,7 +205,12 @@ def test_ending_before_walks_to_newer_objects(client: stripe.StripeClient, thirt
     top = client.v1.customers.list({"limit": 5, "ending_before": newest_first[3]})
     assert [c.id for c in top.data] == newest_first[0:3]
     assert top.has_more is False
-    walked = [c.id for c in client.v1.customers.list({"limit": 4, "ending_before": thirty_customers[0]}).auto_paging_iter()]
+    walked = [
+        c.id
+        for c in client.v1.customers.list(
+            {"limit": 4, "ending_before": thirty_customers[0]}
+        ).auto_paging_iter()
+    ]
     assert walked == thirty_customers[1:]  # auto-paging with ending_before goes oldest to newest
 
 
@@ -197,7 +222,9 @@ def test_limit_out_of_range_and_both_cursors_are_refused(
             client.v1.customers.list({"limit": limit})
         assert caught.value.param == "limit"
     with pytest.raises(stripe.InvalidRequestError):
-        client.v1.customers.list({"starting_after": thirty_customers[1], "ending_before": thirty_customers[2]})
+        client.v1.customers.list(
+            {"starting_after": thirty_customers[1], "ending_before": thirty_customers[2]}
+        )
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.customers.list({"starting_after": "cus_unknown"})
     assert caught.value.http_status == 404
@@ -207,8 +234,12 @@ def test_created_and_email_filters(sandbox: Sandbox, client: stripe.StripeClient
     early = client.v1.customers.create({"email": "a@example.com"})
     sandbox.advance_time(seconds=100)
     late = client.v1.customers.create({"email": "b@example.com"})
-    assert [c.id for c in client.v1.customers.list({"created": {"gt": early.created}}).data] == [late.id]
-    assert [c.id for c in client.v1.customers.list({"created": {"lte": early.created}}).data] == [early.id]
+    assert [c.id for c in client.v1.customers.list({"created": {"gt": early.created}}).data] == [
+        late.id
+    ]
+    assert [c.id for c in client.v1.customers.list({"created": {"lte": early.created}}).data] == [
+        early.id
+    ]
     assert [c.id for c in client.v1.customers.list({"created": late.created}).data] == [late.id]
     assert [c.id for c in client.v1.customers.list({"email": "a@example.com"}).data] == [early.id]
 
@@ -243,7 +274,9 @@ def test_errors_are_replayed_too(client: stripe.StripeClient) -> None:
     assert caught.value.headers.get("Idempotent-Replayed") == "true"
 
 
-def test_keys_expire_after_24_hours_of_sandbox_time(sandbox: Sandbox, client: stripe.StripeClient) -> None:
+def test_keys_expire_after_24_hours_of_sandbox_time(
+    sandbox: Sandbox, client: stripe.StripeClient
+) -> None:
     first = client.v1.customers.create({"name": "Once"}, {"idempotency_key": "idem-4"})
     sandbox.advance_time(days=1, seconds=60)
     second = client.v1.customers.create({"name": "Once"}, {"idempotency_key": "idem-4"})
@@ -255,7 +288,9 @@ def test_keys_expire_after_24_hours_of_sandbox_time(sandbox: Sandbox, client: st
 
 def test_rate_limit_answers_429_with_stripes_body() -> None:
     with Sandbox(rate_limit=5) as sandbox:
-        client = stripe.StripeClient(TEST_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)
+        client = stripe.StripeClient(
+            TEST_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0
+        )
         with pytest.raises(stripe.RateLimitError) as caught:
             for _ in range(20):
                 client.v1.customers.list()
@@ -266,7 +301,9 @@ def test_rate_limit_answers_429_with_stripes_body() -> None:
 
 def test_faults_fail_half_before_and_half_after_commit_and_retries_recover() -> None:
     with Sandbox(fault_rate=0.5, fault_seed=7) as sandbox:
-        bare = stripe.StripeClient(TEST_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)
+        bare = stripe.StripeClient(
+            TEST_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0
+        )
         errors = {"500": 0, "dropped": 0}
         for i in range(40):
             try:
@@ -279,7 +316,9 @@ def test_faults_fail_half_before_and_half_after_commit_and_retries_recover() -> 
         created = len(list(bare.v1.customers.list({"limit": 100}).auto_paging_iter()))
         assert created == 40 - errors["500"]  # dropped requests were committed
         sandbox.set_switches(fault_rate=0.3)
-        retrying = stripe.StripeClient(TEST_KEY, base_addresses={"api": sandbox.url}, max_network_retries=8)
+        retrying = stripe.StripeClient(
+            TEST_KEY, base_addresses={"api": sandbox.url}, max_network_retries=8
+        )
         for i in range(20):
             retrying.v1.customers.create({"name": f"r{i}"}, {"idempotency_key": f"r-{i}"})
         sandbox.set_switches(fault_rate=0.0)

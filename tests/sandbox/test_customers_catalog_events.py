@@ -17,11 +17,15 @@ from tests.sandbox.conftest import assert_shape
 
 
 def test_customer_crud_and_shape(client: stripe.StripeClient, stripe_fixtures: dict) -> None:
-    customer = client.v1.customers.create({"name": "株式会社テスト", "email": "keiri@example.jp", "phone": "+81 3 1234 5678"})
+    customer = client.v1.customers.create(
+        {"name": "株式会社テスト", "email": "keiri@example.jp", "phone": "+81 3 1234 5678"}
+    )
     assert customer.id.startswith("cus_")
     assert customer.livemode is False
     assert_shape(customer, stripe_fixtures["customer"])
-    updated = client.v1.customers.update(customer.id, {"email": "new@example.jp", "metadata": {"erp": "C-9"}})
+    updated = client.v1.customers.update(
+        customer.id, {"email": "new@example.jp", "metadata": {"erp": "C-9"}}
+    )
     assert updated.email == "new@example.jp"
     cleared = client.v1.customers.update(customer.id, {"metadata": {"erp": ""}})
     assert cleared.metadata.to_dict() == {}
@@ -55,9 +59,15 @@ def test_event_shape_and_type_filters(client: stripe.StripeClient, stripe_fixtur
     events = client.v1.events.list().data
     for event in events:
         assert_shape(event, stripe_fixtures["event"])
-    assert [e.type for e in client.v1.events.list({"type": "product.created"}).data] == ["product.created"]
-    assert [e.type for e in client.v1.events.list({"types": ["customer.created"]}).data] == ["customer.created"]
-    assert {e.type for e in client.v1.events.list({"type": "customer.*"}).data} == {"customer.created"}
+    assert [e.type for e in client.v1.events.list({"type": "product.created"}).data] == [
+        "product.created"
+    ]
+    assert [e.type for e in client.v1.events.list({"types": ["customer.created"]}).data] == [
+        "customer.created"
+    ]
+    assert {e.type for e in client.v1.events.list({"type": "customer.*"}).data} == {
+        "customer.created"
+    }
 
 
 def test_events_older_than_30_days_drop_out(sandbox: Sandbox, client: stripe.StripeClient) -> None:
@@ -73,16 +83,27 @@ def test_events_older_than_30_days_drop_out(sandbox: Sandbox, client: stripe.Str
 
 def test_products_and_prices(client: stripe.StripeClient, stripe_fixtures: dict) -> None:
     product = client.v1.products.create(
-        {"name": "Pro plan", "default_price_data": {"currency": "jpy", "unit_amount": 1200, "recurring": {"interval": "month"}}}
+        {
+            "name": "Pro plan",
+            "default_price_data": {
+                "currency": "jpy",
+                "unit_amount": 1200,
+                "recurring": {"interval": "month"},
+            },
+        }
     )
     assert_shape(product, stripe_fixtures["product"])
     price = client.v1.prices.retrieve(product.default_price)
     assert_shape(price, stripe_fixtures["price"])
     assert (price.unit_amount, price.currency, price.type) == (1200, "jpy", "recurring")
     assert price.recurring.interval == "month"
-    one_time = client.v1.prices.create({"product": product.id, "currency": "kwd", "unit_amount": 1500})
+    one_time = client.v1.prices.create(
+        {"product": product.id, "currency": "kwd", "unit_amount": 1500}
+    )
     assert one_time.type == "one_time" and one_time.recurring is None
-    listed = client.v1.prices.list({"product": product.id, "type": "one_time", "expand": ["data.product"]}).data
+    listed = client.v1.prices.list(
+        {"product": product.id, "type": "one_time", "expand": ["data.product"]}
+    ).data
     assert [p.id for p in listed] == [one_time.id]
     assert listed[0].product.name == "Pro plan"
     with pytest.raises(stripe.InvalidRequestError) as caught:
@@ -112,13 +133,18 @@ class _Receiver(BaseHTTPRequestHandler):
         pass
 
 
-def test_webhooks_are_delivered_signed_as_stripe_signs(client: stripe.StripeClient, stripe_fixtures: dict) -> None:
+def test_webhooks_are_delivered_signed_as_stripe_signs(
+    client: stripe.StripeClient, stripe_fixtures: dict
+) -> None:
     _Receiver.received = []
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         endpoint = client.v1.webhook_endpoints.create(
-            {"url": f"http://127.0.0.1:{server.server_address[1]}/webhook", "enabled_events": ["customer.created"]}
+            {
+                "url": f"http://127.0.0.1:{server.server_address[1]}/webhook",
+                "enabled_events": ["customer.created"],
+            }
         )
         assert endpoint.secret.startswith("whsec_")
         assert_shape(endpoint, stripe_fixtures["webhook_endpoint"])
@@ -136,7 +162,9 @@ def test_webhooks_are_delivered_signed_as_stripe_signs(client: stripe.StripeClie
     verified = stripe.Webhook.construct_event(body, header, endpoint.secret)
     assert verified.data.object.name == "Hooked"
     timestamp = header.split(",")[0][2:]
-    expected = hmac.new(endpoint.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    expected = hmac.new(
+        endpoint.secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256
+    ).hexdigest()
     assert header.endswith(f"v1={expected}")
 
 

@@ -23,7 +23,11 @@ def retrieve_account(call: Call) -> dict[str, Any]:
             "url": None,
         },
         "business_type": "company",
-        "capabilities": {"card_payments": "active", "sepa_debit_payments": "active", "transfers": "active"},
+        "capabilities": {
+            "card_payments": "active",
+            "sepa_debit_payments": "active",
+            "transfers": "active",
+        },
         "charges_enabled": True,
         "controller": {"type": "account"},
         "country": "DE",
@@ -31,12 +35,37 @@ def retrieve_account(call: Call) -> dict[str, Any]:
         "default_currency": "eur",
         "details_submitted": True,
         "email": "finance@example.com",
-        "external_accounts": {"object": "list", "data": [], "has_more": False, "url": f"/v1/accounts/{state.account_id}/external_accounts"},
-        "future_requirements": {"alternatives": [], "current_deadline": None, "currently_due": [], "disabled_reason": None, "errors": [], "eventually_due": [], "past_due": [], "pending_verification": []},
+        "external_accounts": {
+            "object": "list",
+            "data": [],
+            "has_more": False,
+            "url": f"/v1/accounts/{state.account_id}/external_accounts",
+        },
+        "future_requirements": {
+            "alternatives": [],
+            "current_deadline": None,
+            "currently_due": [],
+            "disabled_reason": None,
+            "errors": [],
+            "eventually_due": [],
+            "past_due": [],
+            "pending_verification": [],
+        },
         "metadata": {},
         "payouts_enabled": True,
-        "requirements": {"alternatives": [], "current_deadline": None, "currently_due": [], "disabled_reason": None, "errors": [], "eventually_due": [], "past_due": [], "pending_verification": []},
-        "settings": {"dashboard": {"display_name": state.account_name, "timezone": "Europe/Berlin"}},
+        "requirements": {
+            "alternatives": [],
+            "current_deadline": None,
+            "currently_due": [],
+            "disabled_reason": None,
+            "errors": [],
+            "eventually_due": [],
+            "past_due": [],
+            "pending_verification": [],
+        },
+        "settings": {
+            "dashboard": {"display_name": state.account_name, "timezone": "Europe/Berlin"}
+        },
         "tos_acceptance": {"date": 1577836800},
         "type": "standard",
     }
@@ -55,7 +84,10 @@ def retrieve_balance(call: Call) -> dict[str, Any]:
     currencies = sorted(set(available) | set(pending)) or ["eur"]
 
     def funds(amounts: dict[str, int]) -> list[dict[str, Any]]:
-        return [{"amount": amounts[c], "currency": c, "source_types": {"card": amounts[c]}} for c in currencies]
+        return [
+            {"amount": amounts[c], "currency": c, "source_types": {"card": amounts[c]}}
+            for c in currencies
+        ]
 
     return {
         "object": "balance",

@@ -51,10 +51,19 @@ def create_price(state: State, params: dict[str, Any]) -> dict[str, Any]:
     if not product_id and params.get("product_data"):
         product_id = create_product(state, params["product_data"])["id"]
     if not product_id:
-        raise invalid("You must specify either `product` or `product_data` when creating a price.", param="product")
+        raise invalid(
+            "You must specify either `product` or `product_data` when creating a price.",
+            param="product",
+        )
     require(state, "products", product_id, "product", param="product")
-    if "unit_amount" not in params and "unit_amount_decimal" not in params and "custom_unit_amount" not in params:
-        raise invalid("Missing required param: unit_amount.", param="unit_amount", code="parameter_missing")
+    if (
+        "unit_amount" not in params
+        and "unit_amount_decimal" not in params
+        and "custom_unit_amount" not in params
+    ):
+        raise invalid(
+            "Missing required param: unit_amount.", param="unit_amount", code="parameter_missing"
+        )
     amount = params.get("unit_amount")
     if amount is None and params.get("unit_amount_decimal") is not None:
         amount = int(float(params["unit_amount_decimal"]))
@@ -111,7 +120,9 @@ def retrieve_product(call: Call) -> dict[str, Any]:
 def update_product(call: Call) -> dict[str, Any]:
     state, params = call.state, call.params
     product = require(state, "products", call.arg("id"), "product")
-    changes = {k: params[k] for k in ("active", "description", "name", "unit_label", "url") if k in params}
+    changes = {
+        k: params[k] for k in ("active", "description", "name", "unit_label", "url") if k in params
+    }
     if "default_price" in params:
         require(state, "prices", params["default_price"], "price", param="default_price")
         changes["default_price"] = params["default_price"]
@@ -142,7 +153,9 @@ def delete_product(call: Call) -> dict[str, Any]:
 def list_products(call: Call) -> dict[str, Any]:
     active = call.params.get("active")
     keep = (lambda p: p["active"] == active) if active is not None else None
-    return paginate(call, call.state.collection("products"), url="/v1/products", kind="product", keep=keep)
+    return paginate(
+        call, call.state.collection("products"), url="/v1/products", kind="product", keep=keep
+    )
 
 
 @api.route("post", "/v1/prices")
@@ -159,7 +172,9 @@ def retrieve_price(call: Call) -> dict[str, Any]:
 def update_price(call: Call) -> dict[str, Any]:
     state, params = call.state, call.params
     price = require(state, "prices", call.arg("price"), "price")
-    changes = {k: params[k] for k in ("active", "nickname", "lookup_key", "tax_behavior") if k in params}
+    changes = {
+        k: params[k] for k in ("active", "nickname", "lookup_key", "tax_behavior") if k in params
+    }
     if "metadata" in params:
         changes["metadata"] = apply_metadata(price, params["metadata"])
     previous = state.update(price, changes)
@@ -180,4 +195,6 @@ def list_prices(call: Call) -> dict[str, Any]:
             and ("type" not in params or price["type"] == params["type"])
         )
 
-    return paginate(call, call.state.collection("prices"), url="/v1/prices", kind="price", keep=keep)
+    return paginate(
+        call, call.state.collection("prices"), url="/v1/prices", kind="price", keep=keep
+    )

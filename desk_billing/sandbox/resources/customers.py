@@ -39,7 +39,8 @@ def build(state: State, params: dict[str, Any]) -> dict[str, Any]:
         "description": params.get("description"),
         "discount": None,
         "email": params.get("email"),
-        "invoice_prefix": params.get("invoice_prefix") or customer_id[-8:].upper().replace("_", "X"),
+        "invoice_prefix": params.get("invoice_prefix")
+        or customer_id[-8:].upper().replace("_", "X"),
         "invoice_settings": {
             "custom_fields": None,
             "default_payment_method": settings.get("default_payment_method") or None,
@@ -68,7 +69,9 @@ def create_customer(state: State, params: dict[str, Any]) -> dict[str, Any]:
         try:
             attach_payment_method(state, pm, customer["id"])
         except ApiError:
-            state.delete("customers", customer["id"])  # Stripe creates nothing when the card is refused
+            state.delete(
+                "customers", customer["id"]
+            )  # Stripe creates nothing when the card is refused
             raise
     state.emit("customer.created", customer)
     return customer
@@ -146,4 +149,6 @@ def delete(call: Call) -> dict[str, Any]:
 def list_customers(call: Call) -> dict[str, Any]:
     email = call.params.get("email")
     keep = (lambda c: c.get("email") == email) if email else None
-    return paginate(call, call.state.collection("customers"), url="/v1/customers", kind="customer", keep=keep)
+    return paginate(
+        call, call.state.collection("customers"), url="/v1/customers", kind="customer", keep=keep
+    )

@@ -28,10 +28,14 @@ def list_events(call: Call) -> dict[str, Any]:
 
     def matches(pattern: str, event_type: str) -> bool:
         # Stripe allows one wildcard: `invoice.*`
-        return event_type == pattern or (pattern.endswith("*") and event_type.startswith(pattern[:-1]))
+        return event_type == pattern or (
+            pattern.endswith("*") and event_type.startswith(pattern[:-1])
+        )
 
     def keep(event: dict[str, Any]) -> bool:
-        return event["created"] >= horizon and (not types or any(matches(t, event["type"]) for t in types))
+        return event["created"] >= horizon and (
+            not types or any(matches(t, event["type"]) for t in types)
+        )
 
     created = params.get("created")
     if isinstance(created, int):
@@ -39,4 +43,6 @@ def list_events(call: Call) -> dict[str, Any]:
     created = dict(created or {})
     created["gte"] = max(int(created.get("gte", horizon)), horizon)
     call.params = {**params, "created": created}
-    return paginate(call, call.state.collection("events"), url="/v1/events", kind="event", keep=keep)
+    return paginate(
+        call, call.state.collection("events"), url="/v1/events", kind="event", keep=keep
+    )

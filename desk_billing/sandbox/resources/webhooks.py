@@ -101,12 +101,16 @@ def create(call: Call) -> dict[str, Any]:
 
 @api.route("get", "/v1/webhook_endpoints/{webhook_endpoint}")
 def retrieve(call: Call) -> dict[str, Any]:
-    return require(call.state, "webhook_endpoints", call.arg("webhook_endpoint"), "webhook endpoint")
+    return require(
+        call.state, "webhook_endpoints", call.arg("webhook_endpoint"), "webhook endpoint"
+    )
 
 
 @api.route("post", "/v1/webhook_endpoints/{webhook_endpoint}")
 def update(call: Call) -> dict[str, Any]:
-    endpoint = require(call.state, "webhook_endpoints", call.arg("webhook_endpoint"), "webhook endpoint")
+    endpoint = require(
+        call.state, "webhook_endpoints", call.arg("webhook_endpoint"), "webhook endpoint"
+    )
     params = call.params
     changes = {k: params[k] for k in ("description", "url", "enabled_events") if k in params}
     if "disabled" in params:
@@ -119,7 +123,9 @@ def update(call: Call) -> dict[str, Any]:
 
 @api.route("delete", "/v1/webhook_endpoints/{webhook_endpoint}")
 def delete(call: Call) -> dict[str, Any]:
-    endpoint = require(call.state, "webhook_endpoints", call.arg("webhook_endpoint"), "webhook endpoint")
+    endpoint = require(
+        call.state, "webhook_endpoints", call.arg("webhook_endpoint"), "webhook endpoint"
+    )
     call.state.delete("webhook_endpoints", endpoint["id"])
     _deliverer(call.state).secrets.pop(endpoint["id"], None)
     return deleted(endpoint["id"], "webhook_endpoint")
@@ -127,4 +133,9 @@ def delete(call: Call) -> dict[str, Any]:
 
 @api.route("get", "/v1/webhook_endpoints")
 def list_endpoints(call: Call) -> dict[str, Any]:
-    return paginate(call, call.state.collection("webhook_endpoints"), url="/v1/webhook_endpoints", kind="webhook endpoint")
+    return paginate(
+        call,
+        call.state.collection("webhook_endpoints"),
+        url="/v1/webhook_endpoints",
+        kind="webhook endpoint",
+    )
