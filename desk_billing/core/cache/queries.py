@@ -1,0 +1,443 @@
+"""Read queries for lists and detail panes: keyset pages over one table, counts, CSV export.
+
+Lists are sorted and filtered in SQL. Pages continue after the last row's sort key
+(keyset pagination), so a page deep in a million rows costs what the first one does.
+Functions take a plain `sqlite3.Connection` owned by the calling thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from desk_billing.core.money import to_decimal
+
+Kind = Literal["text", "id", "amount", "status", "date", "bool", "count"]
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """One shown column: its SQL over the table aliased `t`, how to sort by it, how it reads."""
+
+    key: str
+    title: str
+    sql: str
+    kind: Kind = "text"
+    sort_sql: str | None = None  # None: not sortable; expressions must never be NULL (keyset)
+    currency_key: str = "currency"  # for amounts: the column holding the currency
+
+
+@dataclass(frozen=True)
+class ListSpec:
+    """A list over one cached table."""
+
+    table: str
+    columns: tuple[ListColumn, ...]
+    default_sort: str = "created"
+    search: Literal["fts", "like", "none"] = "fts"
+    like_columns: tuple[str, ...] = ()
+    # An expression sorted descending before the chosen column (Activity: failures first).
+    pinned_sort: str | None = None
+
+    def column(self, key: str) -> ListColumn:
+        return next(c for c in self.columns if c.key == key)
+
+    def index_of(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the user asked to see: search text, filters (SQL fragments with parameters), order."""
+
+    search: str = ""
+    filters: tuple[tuple[str, tuple[Any, ...]], ...] = ()
+    sort: str | None = None
+    descending: bool = True
+
+    def with_sort(self, key: str, descending: bool) -> ListQuery:
+        return replace(self, sort=key, descending=descending)
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows as tuples (rowid, id, *column values); `after` continues the list, None at its end."""
+
+    rows: list[tuple[Any, ...]]
+    after: tuple[Any, ...] | None
+    elapsed_ms: float = 0.0
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """A read connection for list queries (WAL readers never wait for the sync writer)."""
+    conn = sqlite3.connect(Path(path), isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 5000")
+    conn.execute("PRAGMA query_only = 1")
+    return conn
+
+
+def fts_expression(text: str) -> str | None:
+    """Every word quoted (user text is never FTS syntax), the last one a prefix: search as you type."""
+    words = _WORD.findall(text or "")
+    if not words:
+        return None
+    return " ".join(f'"{w}"' for w in words) + "*"
+
+
+@dataclass
+class _Sql:
+    where: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+
+def _conditions(spec: ListSpec, query: ListQuery) -> _Sql | None:
+    """WHERE parts of the query; None when the search can match nothing."""
+    sql = _Sql(where=["t.deleted = 0"])
+    for fragment, params in query.filters:
+        sql.where.append(f"({fragment})")
+        sql.params.extend(params)
+    text = query.search.strip()
+    if text and spec.search == "fts":
+        expression = fts_expression(text)
+        if expression is None:
+            return None
+        sql.where.append(
+            f"t.rowid IN (SELECT rowid FROM {spec.table}_fts WHERE {spec.table}_fts MATCH ?)"
+        )
+        sql.params.append(expression)
+    elif text and spec.search == "like":
+        ors = " OR ".join(f"t.{c} LIKE ?" for c in spec.like_columns)
+        sql.where.append(f"({ors})")
+        sql.params.extend([f"%{text}%"] * len(spec.like_columns))
+    return sql
+
+
+def _order(spec: ListSpec, query: ListQuery) -> list[tuple[str, bool]]:
+    """(expression, descending) pairs, ending with the rowid so every row has a unique key."""
+    column = spec.column(query.sort or spec.default_sort)
+    expression = column.sort_sql or spec.column(spec.default_sort).sort_sql or "t.created"
+    keys = [(spec.pinned_sort, True)] if spec.pinned_sort else []
+    keys += [(expression, query.descending), ("t.rowid", query.descending)]
+    return keys
+
+
+def _after(keys: list[tuple[str, bool]], after: Sequence[Any]) -> tuple[str, list[Any]]:
+    """The condition "comes after `after` in this order"."""
+    if len({desc for _, desc in keys}) == 1:  # one direction: a row value, which uses the index
+        op = "<" if keys[0][1] else ">"
+        return f"({', '.join(k for k, _ in keys)}) {op} ({', '.join('?' * len(keys))})", list(after)
+    ors, params = [], []
+    for i, (expression, desc) in enumerate(keys):
+        equal = [f"{k} = ?" for k, _ in keys[:i]]
+        ors.append("(" + " AND ".join([*equal, f"{expression} {'<' if desc else '>'} ?"]) + ")")
+        params.extend([*after[:i], after[i]])
+    return "(" + " OR ".join(ors) + ")", params
+
+
+def fetch_page(
+    conn: sqlite3.Connection,
+    spec: ListSpec,
+    query: ListQuery,
+    after: Sequence[Any] | None = None,
+    limit: int = 200,
+) -> Page:
+    """Up to `limit` rows of the list, continuing after the key `after` (None: from the top)."""
+    started = time.perf_counter()
+    sql = _conditions(spec, query)
+    if sql is None:
+        return Page([], None)
+    keys = _order(spec, query)
+    where, params = list(sql.where), list(sql.params)
+    if after is not None:
+        condition, extra = _after(keys, after)
+        where.append(condition)
+        params.extend(extra)
+    selected = ", ".join(["t.rowid", "t.id", *(c.sql for c in spec.columns), *(k for k, _ in keys)])
+    order = ", ".join(f"{k} {'DESC' if d else 'ASC'}" for k, d in keys)
+    text = (
+        f"SELECT {selected} FROM {spec.table} t WHERE {' AND '.join(where)} "
+        f"ORDER BY {order} LIMIT ?"
+    )
+    raw = conn.execute(text, [*params, limit]).fetchall()
+    width = 2 + len(spec.columns)
+    rows = [r[:width] for r in raw]
+    next_after = tuple(raw[-1][width:]) if len(raw) == limit else None
+    return Page(rows, next_after, (time.perf_counter() - started) * 1000)
+
+
+def count(conn: sqlite3.Connection, spec: ListSpec, query: ListQuery) -> int:
+    """How many rows the list holds in all."""
+    sql = _conditions(spec, query)
+    if sql is None:
+        return 0
+    text = f"SELECT count(*) FROM {spec.table} t WHERE {' AND '.join(sql.where)}"
+    return conn.execute(text, sql.params).fetchone()[0]
+
+
+def iter_rows(
+    conn: sqlite3.Connection, spec: ListSpec, query: ListQuery, page: int = 5000
+) -> Iterator[tuple[Any, ...]]:
+    """Every row of the list in order, a page at a time."""
+    after = None
+    while True:
+        result = fetch_page(conn, spec, query, after, page)
+        yield from result.rows
+        if result.after is None:
+            return
+        after = result.after
+
+
+def cell_text(spec: ListSpec, row: Sequence[Any], index: int) -> str:
+    """A cell as exported: amounts in major units (currency in its own column), dates in UTC ISO."""
+    column = spec.columns[index]
+    value = row[2 + index]
+    if value is None:
+        return ""
+    if column.kind == "amount":
+        currency = row[2 + spec.index_of(column.currency_key)] or "usd"
+        return str(to_decimal(int(value), currency))
+    if column.kind == "date":
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(value)))
+    if column.kind == "bool":
+        return "yes" if value else "no"
+    return str(value).upper() if column.key == "currency" else str(value)
+
+
+def export_csv(
+    conn: sqlite3.Connection,
+    spec: ListSpec,
+    query: ListQuery,
+    path: Path | str,
+    cancelled: Any = None,
+) -> int:
+    """Write the list as shown (same filter and order) to a CSV file; returns the rows written."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    written = 0
+    with tmp.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", *(c.title for c in spec.columns)])
+        for row in iter_rows(conn, spec, query):
+            writer.writerow([row[1], *(cell_text(spec, row, i) for i in range(len(spec.columns)))])
+            written += 1
+            if cancelled is not None and written % 5000 == 0 and cancelled.is_set():
+                tmp.unlink()
+                return written
+    tmp.replace(path)
+    return written
+
+
+# -- detail panes --------------------------------------------------------------------------
+
+
+def _object(conn: sqlite3.Connection, table: str, object_id: str) -> dict[str, Any] | None:
+    row = conn.execute(f"SELECT data FROM {table} WHERE id = ?", (object_id,)).fetchone()
+    return None if row is None else orjson.loads(row[0])
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+
+
+RELATED_LIMIT = 50
+
+
+def customer_detail(conn: sqlite3.Connection, customer_id: str) -> dict[str, Any]:
+    """A customer with its subscriptions, invoices, payments and refunds (newest first)."""
+    limit = RELATED_LIMIT
+    refunds_sql = (
+        "SELECT id, created, status, amount, currency, reason, charge, payment_intent FROM refunds "
+        "WHERE deleted = 0 AND (charge IN (SELECT id FROM charges WHERE customer = ?) "
+        "OR payment_intent IN (SELECT id FROM payment_intents WHERE customer = ?)) "
+        "ORDER BY created DESC LIMIT ?"
+    )
+    return {
+        "object": _object(conn, "customers", customer_id),
+        "subscriptions": _rows(
+            conn,
+            "SELECT id, created, status, current_period_end, description, price, "
+            "(SELECT name FROM products p WHERE p.id = s.product) AS product_name FROM subscriptions s "
+            "WHERE deleted = 0 AND customer = ? ORDER BY created DESC LIMIT ?",
+            (customer_id, limit),
+        ),
+        "invoices": _rows(
+            conn,
+            "SELECT id, created, number, status, total, amount_remaining, currency, due_date "
+            "FROM invoices WHERE deleted = 0 AND customer = ? ORDER BY created DESC LIMIT ?",
+            (customer_id, limit),
+        ),
+        "payments": _rows(
+            conn,
+            "SELECT id, created, status, amount, currency, description FROM payment_intents "
+            "WHERE deleted = 0 AND customer = ? UNION ALL "
+            "SELECT id, created, status, amount, currency, description FROM charges "
+            "WHERE deleted = 0 AND customer = ? AND payment_intent IS NULL "
+            "ORDER BY created DESC LIMIT ?",
+            (customer_id, customer_id, limit),
+        ),
+        "refunds": _rows(conn, refunds_sql, (customer_id, customer_id, limit)),
+    }
+
+
+def invoice_detail(conn: sqlite3.Connection, invoice_id: str) -> dict[str, Any]:
+    """An invoice with its lines (as embedded, else its invoice items) and payments."""
+    invoice = _object(conn, "invoices", invoice_id) or {}
+    lines = [
+        {
+            "id": line.get("id"),
+            "description": line.get("description"),
+            "quantity": line.get("quantity"),
+            "amount": line.get("amount"),
+            "currency": line.get("currency") or invoice.get("currency"),
+        }
+        for line in ((invoice.get("lines") or {}).get("data") or [])
+    ]
+    if not lines:
+        lines = _rows(
+            conn,
+            "SELECT id, description, NULL AS quantity, amount, currency FROM invoiceitems "
+            "WHERE deleted = 0 AND invoice = ? ORDER BY created",
+            (invoice_id,),
+        )
+    payment_ids = []
+    for entry in (invoice.get("payments") or {}).get("data") or []:
+        payment = entry.get("payment") or {}
+        for key in ("payment_intent", "charge"):
+            value = payment.get(key)
+            value = value.get("id") if isinstance(value, dict) else value
+            if value:
+                payment_ids.append(value)
+    for key in ("payment_intent", "charge"):  # older API versions kept them on the invoice
+        value = invoice.get(key)
+        value = value.get("id") if isinstance(value, dict) else value
+        if value:
+            payment_ids.append(value)
+    marks = ", ".join("?" * len(payment_ids)) or "NULL"
+    payments = _rows(
+        conn,
+        f"SELECT id, created, status, amount, currency FROM payment_intents WHERE id IN ({marks}) "
+        f"UNION ALL SELECT id, created, status, amount, currency FROM charges WHERE id IN ({marks}) "
+        "ORDER BY created DESC",
+        (*payment_ids, *payment_ids),
+    )
+    matched = False
+    transitions = invoice.get("status_transitions") or {}
+    if not payments and transitions.get("finalized_at") and invoice.get("amount_paid"):
+        # Since 2025 an invoice no longer names its payment (that is the InvoicePayment
+        # resource, not cached): show the customer's payments of that amount and currency
+        # made between finalization and a day after it was marked paid.
+        matched = True
+        payments = _rows(
+            conn,
+            "SELECT id, created, status, amount, currency FROM payment_intents "
+            "WHERE deleted = 0 AND customer = ? AND amount = ? AND currency = ? "
+            "AND created BETWEEN ? AND ? ORDER BY created DESC LIMIT 5",
+            (
+                _ref(invoice.get("customer")),
+                invoice.get("amount_paid"),
+                invoice.get("currency"),
+                transitions["finalized_at"] - 60,
+                (transitions.get("paid_at") or transitions["finalized_at"]) + 86400,
+            ),
+        )
+    return {"object": invoice or None, "lines": lines, "payments": payments, "matched": matched}
+
+
+def _ref(value: Any) -> Any:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+def subscription_detail(conn: sqlite3.Connection, subscription_id: str) -> dict[str, Any]:
+    """A subscription with its items (product names from the cache) and invoices."""
+    sub = _object(conn, "subscriptions", subscription_id) or {}
+    items = []
+    for item in (sub.get("items") or {}).get("data") or []:
+        price = item.get("price") or {}
+        product = price.get("product")
+        product_id = product.get("id") if isinstance(product, dict) else product
+        name_row = conn.execute("SELECT name FROM products WHERE id = ?", (product_id,)).fetchone()
+        recurring = price.get("recurring") or {}
+        items.append(
+            {
+                "id": item.get("id"),
+                "product": name_row[0] if name_row else product_id,
+                "price": price.get("id"),
+                "quantity": item.get("quantity") or 1,
+                "unit_amount": price.get("unit_amount"),
+                "currency": price.get("currency") or sub.get("currency"),
+                "interval": recurring.get("interval"),
+                "current_period_start": item.get("current_period_start"),
+                "current_period_end": item.get("current_period_end"),
+            }
+        )
+    invoices = _rows(
+        conn,
+        "SELECT id, created, number, status, total, currency FROM invoices "
+        "WHERE deleted = 0 AND subscription = ? ORDER BY created DESC LIMIT ?",
+        (subscription_id, RELATED_LIMIT),
+    )
+    customer = conn.execute(
+        "SELECT coalesce(name, email) FROM customers WHERE id = ?", (_ref(sub.get("customer")),)
+    ).fetchone()
+    return {
+        "object": sub or None,
+        "items": items,
+        "invoices": invoices,
+        "customer_name": customer[0] if customer else None,
+    }
+
+
+def payment_detail(conn: sqlite3.Connection, table: str, object_id: str) -> dict[str, Any]:
+    """A payment intent, charge or refund with the charges and refunds around it."""
+    obj = _object(conn, table, object_id) or {}
+    if table == "payment_intents":
+        pi = object_id
+    elif table == "charges":
+        pi = obj.get("payment_intent")
+    else:
+        pi = obj.get("payment_intent")
+        if not pi and obj.get("charge"):
+            row = conn.execute(
+                "SELECT payment_intent FROM charges WHERE id = ?", (obj.get("charge"),)
+            ).fetchone()
+            pi = row[0] if row else None
+    pi = pi.get("id") if isinstance(pi, dict) else pi
+    if table == "charges" and not pi:
+        charges = _rows(
+            conn,
+            "SELECT id, created, status, amount, amount_refunded, currency FROM charges WHERE id = ?",
+            (object_id,),
+        )
+    else:
+        charges = _rows(
+            conn,
+            "SELECT id, created, status, amount, amount_refunded, currency FROM charges "
+            "WHERE deleted = 0 AND payment_intent = ? ORDER BY created DESC",
+            (pi,),
+        )
+    charge_ids = [c["id"] for c in charges] or ([obj.get("charge")] if obj.get("charge") else [])
+    marks = ", ".join("?" * len(charge_ids)) or "NULL"
+    refunds = _rows(
+        conn,
+        "SELECT id, created, status, amount, currency, reason FROM refunds WHERE deleted = 0 "
+        f"AND (payment_intent = ? OR charge IN ({marks})) ORDER BY created DESC",
+        (pi, *charge_ids),
+    )
+    return {"object": obj or None, "payment_intent": pi, "charges": charges, "refunds": refunds}
+
+
+def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any]:
+    """An event and the cached state of the object it is about."""
+    event = _object(conn, "events", event_id) or {}
+    return {"object": event or None}

@@ -1,0 +1,439 @@
+"""What every list tab shares: search box, filters, the lazy table, a detail pane, actions.
+
+A tab module subclasses `ListTab` with its `ListSpec`, its filters and how its detail pane reads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QByteArray,
+    QDate,
+    QItemSelectionModel,
+    QModelIndex,
+    QSettings,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desk_billing.core.cache import queries
+from desk_billing.core.cache.queries import ListQuery, ListSpec
+from desk_billing.gui import formatting
+from desk_billing.gui.delegates import StatusDelegate
+from desk_billing.gui.detail import placeholder
+from desk_billing.gui.table_model import CacheTableModel, reader
+from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
+
+SEARCH_DEBOUNCE_MS = 150
+PERIODS = (
+    "Any time",
+    "Today",
+    "Last 7 days",
+    "Last 30 days",
+    "Last 90 days",
+    "This year",
+    "Custom range",
+)
+
+
+class ListTab(QWidget):
+    """A searchable, filterable list over one cached table with a detail pane."""
+
+    title = ""
+    spec: ListSpec
+    statuses: tuple[str, ...] = ()
+    currency_filter = True
+    customer_filter = True
+    date_column = "created"
+
+    message = Signal(str)  # one sentence for the status bar
+    error = Signal(object)  # TaskError
+
+    def __init__(
+        self, runner: TaskRunner, cache_path: Path, mode: str, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.cache_path = Path(cache_path)
+        self.mode = mode
+        self._detail_version = 0
+        self.model = self._make_model(self.spec)
+        self._build()
+        self.apply_query()
+
+    # -- building ------------------------------------------------------------------------
+    def _make_model(self, spec: ListSpec) -> CacheTableModel:
+        model = CacheTableModel(spec, self.runner, self.cache_path, parent=self)
+        model.total_changed.connect(self._show_total)
+        model.failed.connect(self.error.emit)
+        model.refreshed.connect(self._after_refresh)
+        return model
+
+    def _build(self) -> None:
+        self.search = QLineEdit(
+            placeholderText="Search id, email, name, number, metadata…  (Ctrl+F)"
+        )
+        self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(260)
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        self._debounce.timeout.connect(self.apply_query)
+        self.search.textEdited.connect(lambda _text: self._debounce.start())
+        self.search.returnPressed.connect(self.apply_query)
+
+        bar = QHBoxLayout()
+        bar.addWidget(self.search, 3)
+        self.extra_filters(bar)
+        if self.statuses:
+            self.status_box = QComboBox()
+            self.status_box.addItem("Any status", None)
+            for status in self.statuses:
+                self.status_box.addItem(formatting.status_text(status).capitalize(), status)
+            self.status_box.currentIndexChanged.connect(self.apply_query)
+            bar.addWidget(self.status_box)
+        if self.currency_filter:
+            self.currency_box = QComboBox()
+            self.currency_box.addItem("Any currency", None)
+            self.currency_box.currentIndexChanged.connect(self.apply_query)
+            bar.addWidget(self.currency_box)
+            self._load_currencies()
+        self.period_box = QComboBox()
+        self.period_box.addItems(PERIODS)
+        self.period_box.currentIndexChanged.connect(self._period_changed)
+        bar.addWidget(self.period_box)
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(
+            today.addMonths(-1), calendarPopup=True, displayFormat="yyyy-MM-dd"
+        )
+        self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="yyyy-MM-dd")
+        for edit in (self.date_from, self.date_to):
+            edit.setVisible(False)
+            edit.dateChanged.connect(self.apply_query)
+            bar.addWidget(edit)
+        if self.customer_filter:
+            self.customer_edit = QLineEdit(placeholderText="Customer id (cus_…)")
+            self.customer_edit.setClearButtonEnabled(True)
+            self.customer_edit.setMaximumWidth(170)
+            self.customer_edit.editingFinished.connect(self.apply_query)
+            bar.addWidget(self.customer_edit)
+        self.total_label = QLabel("")
+        self.total_label.setObjectName("total")
+        self.total_label.setMinimumWidth(90)
+        self.total_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        bar.addWidget(self.total_label)
+        self.export_button = QPushButton("Export CSV…")
+        self.export_button.setToolTip("Export the rows of this filtered list to a CSV file")
+        self.export_button.clicked.connect(self._ask_export)
+        bar.addWidget(self.export_button)
+
+        self.view = QTableView()
+        self.view.setModel(self.model)
+        self.view.setItemDelegate(StatusDelegate(self.view))
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAlternatingRowColors(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
+        self.view.setSortingEnabled(True)
+        self.view.verticalHeader().setVisible(False)
+        self.view.verticalHeader().setDefaultSectionSize(26)
+        self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = self.view.horizontalHeader()
+        header.setSortIndicator(
+            self.spec.index_of(self.spec.default_sort), Qt.SortOrder.DescendingOrder
+        )
+        header.setStretchLastSection(True)
+        header.setSectionsMovable(True)
+        for i, column in enumerate(self.spec.columns):
+            header.resizeSection(i, self.column_width(column))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self._connect_selection()
+
+        self.detail = QTextBrowser()
+        self.detail.setOpenExternalLinks(True)
+        self.detail.setMinimumWidth(300)
+        self.detail.setHtml(placeholder("Select a row to see its details."))
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.view)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([880, 380])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.splitter, 1)
+
+        self._add_action("Copy id", QKeySequence.StandardKey.Copy, self.copy_id)
+        self._add_action("Open in Stripe Dashboard", QKeySequence("Ctrl+D"), self.open_dashboard)
+        self._add_action("Details", QKeySequence(Qt.Key.Key_Return), self.focus_detail, self.view)
+        self._add_action("Details", QKeySequence(Qt.Key.Key_Enter), self.focus_detail, self.view)
+
+    def _add_action(
+        self, text: str, keys: Any, slot: Callable[[], None], where: QWidget | None = None
+    ) -> QAction:
+        action = QAction(text, where or self)
+        action.setShortcut(keys)
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(slot)
+        (where or self).addAction(action)
+        return action
+
+    def _connect_selection(self) -> None:
+        self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+
+    def column_width(self, column: queries.ListColumn) -> int:
+        if column.key == "currency":
+            return 80
+        return {"id": 230, "amount": 105, "status": 175, "date": 135, "bool": 90}.get(
+            column.kind, 160
+        )
+
+    def extra_filters(self, bar: QHBoxLayout) -> None:
+        """Tab-specific filter widgets go here (e.g. the kind of payment list)."""
+
+    # -- the query ------------------------------------------------------------------------
+    def filters(self) -> list[tuple[str, tuple[Any, ...]]]:
+        """SQL fragments for the filters the user set."""
+        result: list[tuple[str, tuple[Any, ...]]] = []
+        status = self.status_box.currentData() if self.statuses else None
+        if status:
+            result.append(("t.status = ?", (status,)))
+        currency = self.currency_box.currentData() if self.currency_filter else None
+        if currency:
+            result.append(("t.currency = ?", (currency,)))
+        start, end = self._period()
+        if start is not None:
+            result.append((f"t.{self.date_column} >= ?", (start,)))
+        if end is not None:
+            result.append((f"t.{self.date_column} < ?", (end,)))
+        customer = self.customer_edit.text().strip() if self.customer_filter else ""
+        if customer:
+            result.append(("t.customer = ?", (customer,)))
+        return result
+
+    def current_query(self) -> ListQuery:
+        old = self.model.query
+        return ListQuery(self.search.text(), tuple(self.filters()), old.sort, old.descending)
+
+    def apply_query(self) -> None:
+        self._debounce.stop()
+        query = self.current_query()
+        if query != self.model.query or not self.model.rowCount():
+            self.model.set_query(query)
+
+    def _period(self) -> tuple[int | None, int | None]:
+        choice = self.period_box.currentText()
+        now = time.time()
+        midnight = time.mktime(time.localtime(now)[:3] + (0, 0, 0, 0, 0, -1))
+        if choice == "Today":
+            return int(midnight), None
+        if choice.startswith("Last "):
+            return int(midnight - int(choice.split()[1]) * 86400), None
+        if choice == "This year":
+            return int(time.mktime((time.localtime(now).tm_year, 1, 1, 0, 0, 0, 0, 0, -1))), None
+        if choice == "Custom range":
+            start = self.date_from.date().startOfDay().toSecsSinceEpoch()
+            end = self.date_to.date().addDays(1).startOfDay().toSecsSinceEpoch()
+            return start, end
+        return None, None
+
+    def _period_changed(self) -> None:
+        custom = self.period_box.currentText() == "Custom range"
+        self.date_from.setVisible(custom)
+        self.date_to.setVisible(custom)
+        self.apply_query()
+
+    def set_customer(self, customer_id: str) -> None:
+        if self.customer_filter:
+            self.customer_edit.setText(customer_id)
+            self.apply_query()
+
+    def _load_currencies(self) -> None:
+        table, path = self.spec.table, self.cache_path
+
+        def distinct(control: TaskControl) -> list[str]:
+            sql = f"SELECT DISTINCT currency FROM {table} WHERE currency IS NOT NULL ORDER BY 1 LIMIT 50"
+            return [r[0] for r in reader(path).execute(sql)]
+
+        def fill(values: list[str]) -> None:
+            known = {self.currency_box.itemData(i) for i in range(self.currency_box.count())}
+            for value in values:
+                if value not in known:
+                    self.currency_box.addItem(value.upper(), value)
+
+        self.runner.run(distinct, success=fill, error=self.error.emit, lane="db")
+
+    def _show_total(self, total: int) -> None:
+        self.total_label.setText(f"{total:,} {'row' if total == 1 else 'rows'}")
+
+    # -- after a sync ---------------------------------------------------------------------
+    def refresh(self, changed: Mapping[str, frozenset[str]] | None) -> None:
+        """Re-read the rows in view when the sync changed this table; keep the top row in place."""
+        top = self.view.indexAt(self.view.viewport().rect().topLeft())
+        self._top_id = self.model.id_at(top.row()) if top.isValid() else None
+        self.model.refresh(changed)
+        if self.currency_filter and (changed is None or changed.get(self.model.spec.table)):
+            self._load_currencies()
+
+    def _after_refresh(self) -> None:
+        top_id = getattr(self, "_top_id", None)
+        row = self.model.row_of(top_id) if top_id else None
+        if row is not None:
+            self.view.scrollTo(self.model.index(row, 0), QAbstractItemView.ScrollHint.PositionAtTop)
+        current = self.view.currentIndex()
+        if current.isValid():
+            self._current_changed(current, QModelIndex())
+
+    # -- selection, detail, actions -------------------------------------------------------
+    def selected_id(self) -> str | None:
+        index = self.view.currentIndex()
+        return self.model.id_at(index.row()) if index.isValid() else None
+
+    def select_id(self, object_id: str) -> bool:
+        row = self.model.row_of(object_id)
+        if row is None:
+            return False
+        index = self.model.index(row, 0)
+        self.view.selectionModel().setCurrentIndex(
+            index,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.view.scrollTo(index)
+        return True
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        object_id = self.model.id_at(current.row()) if current.isValid() else None
+        self._detail_version += 1
+        if object_id is None:
+            self.detail.setHtml(placeholder("Select a row to see its details."))
+            return
+        version, path, table = self._detail_version, self.cache_path, self.model.spec.table
+        load = self.load_detail
+
+        def fetch(control: TaskControl) -> dict[str, Any]:
+            return load(reader(path), table, object_id)
+
+        def show(detail: dict[str, Any]) -> None:
+            if version == self._detail_version:
+                self.detail.setHtml(self.render_detail(table, object_id, detail))
+
+        self.runner.run(fetch, success=show, error=self.error.emit, lane="db")
+
+    def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
+        """Runs on the db lane: what the detail pane shows, read from the cache."""
+        raise NotImplementedError
+
+    def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
+        """HTML of the detail pane."""
+        raise NotImplementedError
+
+    def focus_detail(self) -> None:
+        sizes = self.splitter.sizes()
+        if sizes[1] == 0:
+            self.splitter.setSizes([sizes[0] * 3 // 5, sizes[0] * 2 // 5])
+        self.detail.setFocus()
+
+    def copy_id(self) -> None:
+        object_id = self.selected_id()
+        if object_id:
+            QGuiApplication.clipboard().setText(object_id)
+            self.message.emit(f"Copied {object_id}")
+
+    def dashboard_url(self) -> str | None:
+        object_id = self.selected_id()
+        if not object_id:
+            return None
+        return formatting.dashboard_url(self.mode, self.model.spec.table, object_id)
+
+    def open_dashboard(self) -> None:
+        url = self.dashboard_url()
+        if url:
+            QDesktopServices.openUrl(QUrl(url))
+
+    def _context_menu(self, pos: Any) -> None:
+        if not self.view.indexAt(pos).isValid():
+            return
+        menu = QMenu(self)
+        menu.addAction("Copy id", self.copy_id)
+        menu.addAction("Open in Stripe Dashboard", self.open_dashboard)
+        menu.addAction("Details", self.focus_detail)
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    # -- export ---------------------------------------------------------------------------
+    def _ask_export(self) -> None:
+        name = f"{self.model.spec.table}-{time.strftime('%Y%m%d-%H%M')}.csv"
+        path, _ = QFileDialog.getSaveFileName(self, "Export CSV", name, "CSV files (*.csv)")
+        if path:
+            self.export_to(Path(path))
+
+    def export_to(self, path: Path, done: Callable[[int], None] | None = None) -> None:
+        """Write the filtered, sorted list to `path` on a worker."""
+        spec, query, cache = self.model.spec, self.model.query, self.cache_path
+
+        def export(control: TaskControl) -> int:
+            conn = queries.connect(cache)
+            try:
+                return queries.export_csv(conn, spec, query, path, control.cancel_event)
+            finally:
+                conn.close()
+
+        def finished(rows: int) -> None:
+            self.message.emit(f"Exported {rows:,} rows to {path}")
+            if done is not None:
+                done(rows)
+
+        self.export_button.setEnabled(False)
+        task = self.runner.run(export, success=finished, error=self._export_failed)
+        task.finished.connect(lambda: self.export_button.setEnabled(True))
+
+    def _export_failed(self, failure: TaskError) -> None:
+        self.error.emit(failure)
+
+    # -- state ----------------------------------------------------------------------------
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue(
+            f"tabs/{self.state_key()}/header", self.view.horizontalHeader().saveState()
+        )
+        settings.setValue(f"tabs/{self.state_key()}/splitter", self.splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        header = settings.value(f"tabs/{self.state_key()}/header")
+        if isinstance(header, QByteArray) and not header.isEmpty():
+            self.view.horizontalHeader().restoreState(header)
+            section = self.view.horizontalHeader().sortIndicatorSection()
+            order = self.view.horizontalHeader().sortIndicatorOrder()
+            self.model.sort(section, order)
+        splitter = settings.value(f"tabs/{self.state_key()}/splitter")
+        if isinstance(splitter, QByteArray) and not splitter.isEmpty():
+            self.splitter.restoreState(splitter)
+
+    def state_key(self) -> str:
+        return type(self).__name__

@@ -1,0 +1,71 @@
+"""The Customers tab: everyone who pays, with their subscriptions, invoices, payments, refunds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from desk_billing.core.cache import queries
+from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.gui import detail as d
+from desk_billing.gui.tabs.base import ListTab
+
+SPEC = ListSpec(
+    "customers",
+    (
+        ListColumn("name", "Name", "t.name", sort_sql="coalesce(t.name, '')"),
+        ListColumn("email", "Email", "t.email", sort_sql="coalesce(t.email, '')"),
+        ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
+        ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
+        ListColumn("balance", "Balance", "t.balance", "amount", sort_sql="coalesce(t.balance, 0)"),
+        ListColumn(
+            "delinquent", "Delinquent", "t.delinquent", "bool", sort_sql="coalesce(t.delinquent, 0)"
+        ),
+        ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),
+    ),
+)
+
+
+class CustomersTab(ListTab):
+    title = "Customers"
+    spec = SPEC
+    customer_filter = False
+
+    def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
+        return queries.customer_detail(conn, object_id)
+
+    def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
+        customer = detail["object"]
+        if customer is None:
+            return d.missing(object_id)
+        address = customer.get("address") or {}
+        place = ", ".join(str(v) for v in (address.get("city"), address.get("country")) if v)
+        summary = d.fields(
+            [
+                ("Email", d.text(customer, "email")),
+                ("Phone", d.text(customer, "phone")),
+                ("Created", d.date(customer)),
+                ("Balance", d.amount(customer, "balance") if customer.get("currency") else ""),
+                ("Location", d.text({"p": place}, "p")),
+                ("Delinquent", "yes" if customer.get("delinquent") else ""),
+                ("Dashboard", d.link(self.dashboard_url(), "Open in Stripe Dashboard")),
+            ]
+        )
+        product = ("Product", lambda r: d.text(r, "product_name") or d.text(r, "price"))
+        renews = ("Period end", lambda r: d.date(r, "current_period_end"))
+        number = ("Number", lambda r: d.text(r, "number") or d.text(r, "id"))
+        due = ("Due", lambda r: d.amount(r, "amount_remaining"))
+        total = ("Total", lambda r: d.amount(r, "total"))
+        return d.page(
+            customer.get("name") or customer.get("email") or object_id,
+            d.text(customer, "id"),
+            summary,
+            d.table("Subscriptions", detail["subscriptions"], [product, d.STATUS, renews]),
+            d.table("Invoices", detail["invoices"], [number, d.CREATED, d.STATUS, total, due]),
+            d.table("Payments", detail["payments"], [d.CREATED, d.STATUS, d.AMOUNT, d.ID]),
+            d.table(
+                "Refunds",
+                detail["refunds"],
+                [d.CREATED, d.STATUS, d.AMOUNT, ("Reason", lambda r: d.text(r, "reason"))],
+            ),
+            d.metadata(customer),
+        )
