@@ -214,6 +214,18 @@ def _declare(setting: Setting[T]) -> Setting[T]:
 SYNC_INTERVAL_S = _declare(
     Setting("sync_interval_s", int, 60, "Seconds between event polls while the app is open.", 5, 3600)
 )
+# The slow safety net of the sync engine: list everything again and compare, for the rare
+# change Stripe never made an event for.
+RECONCILE_INTERVAL_H = _declare(
+    Setting(
+        "reconcile_interval_h",
+        float,
+        24.0,
+        "Hours between full reconciliations with Stripe (list again, compare); 0 turns them off.",
+        0,
+        24 * 30,
+    )
+)
 # Below Stripe's ceilings (25 req/s test, 100 req/s live) so other tools on the key still fit.
 RATE_LIMIT_TEST_RPS = _declare(
     Setting("rate_limit_test_rps", float, 20.0, "Most requests per second in test mode.", 0.1, 25)
