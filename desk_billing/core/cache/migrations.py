@@ -78,7 +78,17 @@ def _initial(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX operations_created ON operations (created DESC)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_initial]
+def _journal_run_columns(conn: sqlite3.Connection) -> None:
+    """Operation journal: the mode it ran in, attempts made, which process owns a pending row,
+    when it finished (resume replays only rows whose owner is gone)."""
+    conn.execute("ALTER TABLE operations ADD COLUMN mode TEXT")
+    conn.execute("ALTER TABLE operations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0")
+    conn.execute("ALTER TABLE operations ADD COLUMN owner TEXT")
+    conn.execute("ALTER TABLE operations ADD COLUMN finished INTEGER")
+    conn.execute("CREATE INDEX operations_object ON operations (object_id)")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_initial, _journal_run_columns]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,1 +1,30 @@
-"""core/operations"""
+"""Mutations (refunds, payments, invoices, subscriptions, customers) through the operation journal.
+
+Importing this package registers every operation kind, so `Journal.resume_unfinished` can send
+any unfinished one again.
+"""
+
+from desk_billing.core.operations import refunds  # noqa: F401 - registers its operation kinds
+from desk_billing.core.operations.journal import (
+    Journal,
+    JournalEntry,
+    OperationRequest,
+    OperationResult,
+    OutcomeUnknown,
+    RetryPolicy,
+    entries,
+    export_csv,
+    pending_entries,
+)
+
+__all__ = [
+    "Journal",
+    "JournalEntry",
+    "OperationRequest",
+    "OperationResult",
+    "OutcomeUnknown",
+    "RetryPolicy",
+    "entries",
+    "export_csv",
+    "pending_entries",
+]
