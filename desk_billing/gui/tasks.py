@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from desk_billing.core.errors import DeskBillingError
 
@@ -169,7 +169,9 @@ class TaskRunner(QObject):
         lane: str = "io",
     ) -> Task:
         """Start `fn(control)` on a pool thread; callbacks run on the GUI thread."""
-        task = Task(success, error, progress, self)
+        # Owned by Python (this set), not by a Qt parent: a Qt parent deleting the C++ side
+        # while a queued result is still on its way crashed the interpreter.
+        task = Task(success, error, progress)
         if self._closed:
             task.cancel()
             return task
@@ -179,8 +181,8 @@ class TaskRunner(QObject):
         return task
 
     def _forget(self, task: Task) -> None:
-        self._active.discard(task)
-        task.deleteLater()
+        # Dropped on the next turn of the event loop, never inside its own signal.
+        QTimer.singleShot(0, lambda: self._active.discard(task))
 
     @property
     def busy(self) -> int:
