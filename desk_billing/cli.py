@@ -282,7 +282,40 @@ def _webhook_listener(ctx: Context, port: int):
     return listener
 
 
-SUB_COMMANDS: list[Callable[[Any], None]] = [_add_info_parser, _add_sandbox_parser, _add_sync_parser]
+# Any sk_test_ key opens the sandbox; held in memory for the session, never in the keyring.
+DEMO_KEY = "sk_test_demo00000000000000000000"
+
+
+def _add_demo_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "demo", help="open the app on a local sandbox account with sample data (nothing to set up)"
+    )
+    parser.set_defaults(handler=_demo)
+
+
+def _demo(ctx: Context, args: argparse.Namespace) -> int:
+    from desk_billing.core.secrets import SessionKeyStore
+    from desk_billing.sandbox import Sandbox
+
+    gui = importlib.import_module("desk_billing.gui.app")
+    with Sandbox(seed="demo") as sandbox:
+        profile = Profile("demo", "test", api_base=sandbox.url, account_name=sandbox.state.account_name)
+        # The sandbox is new on every run, so is its cache.
+        cache = ctx.paths.cache_path(profile, "test")
+        for stale in (cache, cache.with_name(cache.name + "-wal"), cache.with_name(cache.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        keys = SessionKeyStore()
+        keys.set(profile.name, DEMO_KEY)
+        demo_ctx = Context(paths=ctx.paths, profile=profile, api_base=sandbox.url, env={})
+        return int(gui.run(demo_ctx, session_keys=keys, demo=True) or 0)
+
+
+SUB_COMMANDS: list[Callable[[Any], None]] = [
+    _add_info_parser,
+    _add_sandbox_parser,
+    _add_sync_parser,
+    _add_demo_parser,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
