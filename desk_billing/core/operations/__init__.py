@@ -4,7 +4,13 @@ Importing this package registers every operation kind, so `Journal.resume_unfini
 any unfinished one again.
 """
 
-from desk_billing.core.operations import refunds  # noqa: F401 - registers its operation kinds
+from desk_billing.core.operations import (  # noqa: F401 - each registers its operation kinds
+    customers,
+    invoices,
+    payments,
+    refunds,
+    subscriptions,
+)
 from desk_billing.core.operations.journal import (
     Journal,
     JournalEntry,

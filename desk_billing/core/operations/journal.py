@@ -185,8 +185,15 @@ def _owner_alive(owner: str | None) -> bool:
     return True
 
 
-def _plain(obj: Any) -> dict[str, Any]:
-    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+def api_json(obj: Any) -> dict[str, Any]:
+    """The object as the API sent it: the response's own JSON when there is one. (`to_dict()`
+    turns `*_decimal` fields into Decimal, which the cache cannot store as JSON.)"""
+    data = getattr(getattr(obj, "last_response", None), "data", None)
+    if isinstance(data, dict):
+        return data
+    if hasattr(obj, "to_dict"):
+        return orjson.loads(orjson.dumps(obj.to_dict(), default=str))
+    return dict(obj)
 
 
 def _was_replayed(obj: Any) -> bool:
@@ -320,7 +327,7 @@ class Journal:
                 continue
             if new:
                 self._crash_hook()
-            data = _plain(obj)
+            data = api_json(obj)
             return OperationResult(self._finish(entry.id, data), data, _was_replayed(obj))
 
     @staticmethod
@@ -370,7 +377,7 @@ class Journal:
 
     def refresh(self, table: str, obj: Any) -> None:
         """Upsert an object fetched after an operation (e.g. the refunded charge)."""
-        self.cache.upsert(table, [_plain(obj)])
+        self.cache.upsert(table, [api_json(obj)])
 
     # -- the rows ----------------------------------------------------------------------------
     def _update(self, entry_id: int, **values: Any) -> None:
@@ -453,7 +460,7 @@ class Journal:
             self._close(entry.id, "failed", error="Never reached Stripe (nothing carries its key).")
             report.failed.append(self.entry(entry.id))
         else:
-            report.succeeded.append(self._finish(entry.id, _plain(found)))
+            report.succeeded.append(self._finish(entry.id, api_json(found)))
 
 
 def pending_entries(cache: Cache) -> list[JournalEntry]:

@@ -20,9 +20,11 @@ from desk_billing.core.operations.journal import (
     JournalEntry,
     OperationRequest,
     OperationResult,
+    api_json,
     entries,
     operation,
 )
+from desk_billing.core.operations.validation import object_id
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +126,7 @@ def fetch_refundable(gateway: Gateway, target: str) -> Refundable:
                 raise ValidationError(
                     f"Payment {target} has no successful charge to refund (status {pi.status})."
                 )
-            charge_id = (
-                pi.latest_charge if isinstance(pi.latest_charge, str) else pi.latest_charge.id
-            )
-            charge = v1.charges.retrieve(charge_id)
+            charge = v1.charges.retrieve(object_id(pi.latest_charge))
         elif target.startswith(("ch_", "py_")):
             charge = v1.charges.retrieve(target)
         else:
@@ -141,24 +140,14 @@ def fetch_refundable(gateway: Gateway, target: str) -> Refundable:
             for r in v1.refunds.list({"charge": charge.id, "limit": 100}).auto_paging_iter()
             if r.status in ACTIVE_REFUND
         )
-    pi_id = (
-        charge.payment_intent
-        if isinstance(charge.payment_intent, str) or charge.payment_intent is None
-        else charge.payment_intent.id
-    )
-    customer = (
-        charge.customer
-        if isinstance(charge.customer, str) or charge.customer is None
-        else charge.customer.id
-    )
     return Refundable(
         charge=charge.id,
-        payment_intent=pi_id,
+        payment_intent=object_id(charge.payment_intent),
         currency=charge.currency,
         captured=charge.amount_captured,
         # Stripe counts pending refunds in amount_refunded; the list is asked too, in case.
         refunded=max(charge.amount_refunded or 0, active),
-        customer=customer,
+        customer=object_id(charge.customer),
     )
 
 
@@ -232,7 +221,7 @@ def follow_refund(
     while True:
         with journal.gateway.errors():
             refund = journal.gateway.client.v1.refunds.retrieve(refund_id)
-        data = refund.to_dict()
+        data = api_json(refund)
         journal.refresh("refunds", data)
         if on_status is not None:
             on_status(data["status"])
