@@ -310,11 +310,99 @@ def _demo(ctx: Context, args: argparse.Namespace) -> int:
         return int(gui.run(demo_ctx, session_keys=keys, demo=True) or 0)
 
 
+def _add_invoices_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "invoices", help="invoice PDFs: download some, or export a period"
+    )
+    actions = parser.add_subparsers(dest="invoices_action", metavar="ACTION", required=True)
+    pdf = actions.add_parser("pdf", help="download the PDFs of invoices by id")
+    _add_global_options(pdf, in_sub_command=True)
+    pdf.add_argument("ids", nargs="+", metavar="ID", help="invoice ids (in_...)")
+    pdf.add_argument("--dir", required=True, metavar="DIR", help="folder to write into")
+    pdf.set_defaults(handler=_invoices_pdf)
+    export = actions.add_parser(
+        "export",
+        help="the PDFs of a period's invoices and index.csv",
+        description="Exports the PDFs of invoices issued (finalized) from --from to --to "
+        "inclusive, UTC dates, named <date>_<number>_<customer>.pdf, with index.csv. "
+        "Files already there and unchanged are not downloaded again.",
+    )
+    _add_global_options(export, in_sub_command=True)
+    export.add_argument(
+        "--from", dest="start", required=True, metavar="YYYY-MM-DD", help="first day"
+    )
+    export.add_argument("--to", dest="end", required=True, metavar="YYYY-MM-DD", help="last day")
+    export.add_argument(
+        "--status", default="paid", help="paid (default), open, uncollectible, void or all"
+    )
+    export.add_argument("--currency", metavar="C", help="only this currency, e.g. eur")
+    export.add_argument("--customer", metavar="ID", help="only this customer (cus_...)")
+    export.add_argument("--dir", required=True, metavar="DIR", help="folder to write into")
+    export.add_argument("--workers", type=int, default=None, help=argparse.SUPPRESS)
+    export.set_defaults(handler=_invoices_export)
+
+
+def _day(text: str, option: str) -> Any:
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ValidationError(f"{option} takes a date as YYYY-MM-DD, not '{text}'.") from error
+
+
+def _invoices_pdf(ctx: Context, args: argparse.Namespace) -> int:
+    from desk_billing.core.pdfs import save_invoice_pdfs
+
+    def show(result: Any) -> None:
+        stream = sys.stdout if result.path else sys.stderr
+        print(f"{result.invoice_id}: {result.message}", file=stream, flush=True)
+
+    results = save_invoice_pdfs(ctx.gateway(), args.ids, args.dir, progress=show)
+    missing = [r for r in results if r.path is None]
+    if missing:
+        raise DeskBillingError(
+            f"{len(missing)} of {len(results)} invoices have no PDF (see above)."
+        )
+    return EXIT_OK
+
+
+def _invoices_export(ctx: Context, args: argparse.Namespace) -> int:
+    from desk_billing.core.pdfs import DEFAULT_WORKERS, ExportRequest, export_invoices
+
+    request = ExportRequest(
+        folder=args.dir,
+        start=_day(args.start, "--from"),
+        end=_day(args.end, "--to"),
+        status=args.status,
+        currency=args.currency,
+        customer=args.customer,
+    )
+
+    def show(progress: Any) -> None:
+        print(f"[{progress.done}/{progress.total}] {progress.current}", file=sys.stderr, flush=True)
+
+    report = export_invoices(
+        ctx.gateway(), request, progress=show, workers=args.workers or DEFAULT_WORKERS
+    )
+    print(
+        f"{report.selected} invoices: {report.downloaded} downloaded, {report.skipped} already "
+        f"there; index.csv lists {report.files_in_index} files in {report.folder}"
+    )
+    if report.failed:
+        first = next(iter(report.failed.values()))
+        raise DeskBillingError(
+            f"{len(report.failed)} PDFs could not be downloaded (first: {first}); run it again to retry."
+        )
+    return EXIT_OK
+
+
 SUB_COMMANDS: list[Callable[[Any], None]] = [
     _add_info_parser,
     _add_sandbox_parser,
     _add_sync_parser,
     _add_demo_parser,
+    _add_invoices_parser,
 ]
 
 

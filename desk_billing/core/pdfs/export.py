@@ -223,7 +223,7 @@ class InvoiceExport:
         failed: dict[str, str] = {}
         fatal: FolderError | None = None
         if skipped:
-            self._report(counts, total, skipped[-1])
+            self._report(counts, total, f"{len(skipped)} files already there, unchanged")
         try:
             with ThreadPoolExecutor(self.workers, thread_name_prefix="pdf-export") as pool:
                 pending: set[Future] = set()
