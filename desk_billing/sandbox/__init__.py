@@ -41,14 +41,17 @@ class Sandbox:
         self.verbose = verbose
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
-        if seed != "empty":
-            self.seed(seed)
+        self._pending_seed = None if seed == "empty" else seed
 
     # -- lifecycle --------------------------------------------------------------------------
     def bind(self, host: str = "127.0.0.1", port: int = 0) -> str:
         self._server = SandboxHTTPServer((host, port), self.app, verbose=self.verbose)
         bound_host, bound_port = self._server.server_address[:2]
         self.state.base_url = f"http://{bound_host}:{bound_port}"
+        if self._pending_seed:
+            # seeded once the address is known: invoices carry absolute `invoice_pdf` URLs
+            self.seed(self._pending_seed)
+            self._pending_seed = None
         return self.state.base_url
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -103,7 +106,11 @@ class Sandbox:
             setattr(self.switches, name, value)
 
     def seed(self, kind: str, **options: Any) -> dict[str, int]:
-        """Fill the account: "demo" (a believable business) or "bulk" (large, for benchmarks)."""
+        """Fill the account: "demo" (a believable business) or "bulk" (large, for benchmarks).
+
+        Call it after `start()`/`bind()` (or pass `seed=` to the constructor, which waits for the
+        address), so that document URLs such as `invoice_pdf` point at this server.
+        """
         from . import seeding
 
         with self.state.lock:

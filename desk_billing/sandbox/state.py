@@ -44,6 +44,11 @@ PREFIXES = {
 }
 
 
+# Fields that never change once an object exists (a refund's charge, an item's customer), so an
+# index on them stays true without hooks on every update.
+INDEXED = ("customer", "charge", "payment_intent")
+
+
 class Collection:
     """Objects of one kind, kept sorted by (created, insertion sequence) for newest-first listing."""
 
@@ -52,6 +57,9 @@ class Collection:
         self.keys: list[tuple[int, int]] = []  # sorted (created, seq)
         self.ids: list[str] = []  # parallel to keys
         self.key_of: dict[str, tuple[int, int]] = {}
+        self.index: dict[
+            tuple[str, str], dict[str, None]
+        ] = {}  # (field, value) -> ids in insertion order
 
     def add(self, obj: dict[str, Any], seq: int) -> None:
         key = (int(obj.get("created") or 0), seq)
@@ -60,13 +68,28 @@ class Collection:
         self.ids.insert(at, obj["id"])
         self.key_of[obj["id"]] = key
         self.by_id[obj["id"]] = obj
+        for name in INDEXED:
+            value = obj.get(name)
+            if isinstance(value, str):
+                self.index.setdefault((name, value), {})[obj["id"]] = None
 
     def remove(self, object_id: str) -> None:
         key = self.key_of.pop(object_id)
         at = bisect.bisect_left(self.keys, key)
         del self.keys[at]
         del self.ids[at]
-        del self.by_id[object_id]
+        obj = self.by_id.pop(object_id)
+        for name in INDEXED:
+            value = obj.get(name)
+            if isinstance(value, str):
+                self.index.get((name, value), {}).pop(object_id, None)
+
+    def where(self, field: str, value: str) -> list[dict[str, Any]]:
+        """Objects whose immutable `field` (one of INDEXED) equals `value`, newest first."""
+        ids = self.index.get((field, value), {})
+        return sorted(
+            (self.by_id[i] for i in ids), key=lambda o: self.key_of[o["id"]], reverse=True
+        )
 
     def position(self, object_id: str) -> int | None:
         key = self.key_of.get(object_id)
@@ -100,6 +123,7 @@ class State:
     on_event: list[Callable[[dict[str, Any]], None]] = field(default_factory=list)
     request: dict[str, Any] = field(default_factory=lambda: {"id": None, "idempotency_key": None})
     base_url: str = ""
+    quiet: bool = False  # bulk seeding: history older than the events window records no events
     _seq: int = 0
 
     # -- time -------------------------------------------------------------------------------
@@ -148,6 +172,10 @@ class State:
     def delete(self, collection: str, object_id: str) -> None:
         self.collection(collection).remove(object_id)
 
+    def where(self, collection: str, field: str, value: str) -> list[dict[str, Any]]:
+        """Objects of a collection by an immutable reference (customer, charge, payment_intent)."""
+        return self.collection(collection).where(field, value)
+
     def newest_first(self, collection: str) -> Iterator[dict[str, Any]]:
         coll = self.collection(collection)
         for object_id in reversed(coll.ids):
@@ -168,6 +196,8 @@ class State:
         self, event_type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """Record an event of Stripe's type for a state change, as Stripe renders it."""
+        if self.quiet:
+            return {}
         data: dict[str, Any] = {"object": copy.deepcopy(obj)}
         if previous:
             data["previous_attributes"] = copy.deepcopy(previous)

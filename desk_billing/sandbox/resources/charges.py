@@ -276,7 +276,7 @@ def create_charge(
 
 def sync_refunds(state: State, charge: dict[str, Any]) -> None:
     """Refresh the charge's embedded `refunds` list (newest first) from the refunds collection."""
-    refunds = [r for r in state.newest_first("refunds") if r["charge"] == charge["id"]]
+    refunds = state.where("refunds", "charge", charge["id"])
     charge["refunds"] = list_object(
         f"/v1/charges/{charge['id']}/refunds", refunds[:10], len(refunds) > 10
     )

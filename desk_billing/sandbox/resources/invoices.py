@@ -666,8 +666,8 @@ def create_invoice(
     if include:
         pending = [
             i
-            for i in state.newest_first("invoiceitems")
-            if i["invoice"] is None and i["customer"] == customer_id and i["currency"] == currency
+            for i in state.where("invoiceitems", "customer", customer_id)
+            if i["invoice"] is None and i["currency"] == currency
         ]
         for item in reversed(pending):  # newest first on the invoice, as Stripe lists them
             _attach_item(state, invoice, item)
