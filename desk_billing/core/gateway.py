@@ -75,8 +75,9 @@ class TokenBucket:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        # A burst of one second's worth lets a sync start fast but never exceed the rate over 1 s+.
-        self.capacity = burst if burst is not None else max(1.0, rate)
+        # A quarter second's worth of burst: any one-second window then holds at most
+        # 1.25 x rate requests, which for the defaults (20/80) is Stripe's ceiling (25/100).
+        self.capacity = burst if burst is not None else max(1.0, rate / 4)
         self._tokens = self.capacity
         self._clock = clock
         self._sleep = sleep
@@ -91,8 +92,8 @@ class TokenBucket:
                 now = self._clock()
                 self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
                 self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
+                if self._tokens >= 1 - 1e-9:  # tolerance: float refills land a hair below 1
+                    self._tokens = max(0.0, self._tokens - 1)
                     return waited
                 delay = (1 - self._tokens) / self.rate
             self._sleep(delay)
@@ -190,7 +191,7 @@ class RateLimitedHTTPClient(HTTPClient):
             if attempt >= self._max_throttled_retries:
                 return response
             attempt += 1
-            delay = min(0.5 * 2**attempt, 8.0) * (0.5 + random.random() / 2)
+            delay = min(0.5 * 2 ** (attempt - 1), 8.0) * (0.5 + random.random() / 2)
             log.info("Stripe throttled %s %s; retry %d in %.2f s", method.upper(), urlsplit(url).path, attempt, delay)
             time.sleep(delay)
 

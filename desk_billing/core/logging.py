@@ -67,9 +67,13 @@ class JsonLinesFormatter(logging.Formatter):
 def setup_logging(log_file: Path, level: int = logging.INFO) -> logging.Handler:
     """Send the program's log to `log_file` (rotated); calling it twice installs one handler."""
     root = logging.getLogger()
-    for handler in root.handlers:
+    for handler in list(root.handlers):
         if handler.get_name() == _HANDLER_NAME:
-            return handler
+            if Path(handler.baseFilename) == log_file.resolve():  # type: ignore[attr-defined]
+                return handler
+            # Another home (tests, a profile switch to another DESK_BILLING_HOME): move the log.
+            root.removeHandler(handler)
+            handler.close()
     log_file.parent.mkdir(parents=True, exist_ok=True)
     handler = logging.handlers.RotatingFileHandler(
         log_file, maxBytes=5_000_000, backupCount=3, encoding="utf-8", delay=True
