@@ -28,10 +28,12 @@ STATE_LAST_SYNC = "last_sync_at"  # epoch seconds of the last completed sync; se
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
-def _plain(obj: Any) -> Any:
-    """SDK objects (StripeObject) are not dicts; upsert takes both."""
+def _plain(obj: Any) -> dict[str, Any]:
+    """A plain dict: SDK objects (StripeObject) are not dicts; upsert takes both."""
+    if type(obj) is dict:
+        return obj
     to_dict = getattr(obj, "to_dict", None)
-    return to_dict() if callable(to_dict) and not isinstance(obj, Mapping) else obj
+    return to_dict() if callable(to_dict) else dict(obj)
 
 
 class Cache:

@@ -13,18 +13,31 @@ from typing import Any
 Extractor = Callable[[Mapping[str, Any]], Any]
 
 
+def _scalar(value: Any) -> Any:
+    """What SQLite can store; bools as 0/1, nested objects as NULL."""
+    kind = type(value)
+    if kind is bool:
+        return int(value)
+    if kind is str or kind is int or kind is float or value is None:
+        return value
+    return None
+
+
+# Extractors run for every column of every row a sync writes (~20 per object), so they test
+# `type(...) is dict` rather than isinstance(..., Mapping): objects are plain dicts from JSON.
 def field(*path: str) -> Extractor:
     """The value at a nested path, None when any step is missing; bools become 0/1."""
+    if len(path) == 1:
+        key = path[0]
+        return lambda obj: _scalar(obj.get(key))
 
     def extract(obj: Mapping[str, Any]) -> Any:
         value: Any = obj
         for step in path:
-            if not isinstance(value, Mapping):
+            if type(value) is not dict:
                 return None
             value = value.get(step)
-        if isinstance(value, bool):
-            return int(value)
-        return value if isinstance(value, (str, int, float)) or value is None else None
+        return _scalar(value)
 
     return extract
 
@@ -35,12 +48,12 @@ def ref(*path: str) -> Extractor:
     def extract(obj: Mapping[str, Any]) -> Any:
         value: Any = obj
         for step in path:
-            if not isinstance(value, Mapping):
+            if type(value) is not dict:
                 return None
             value = value.get(step)
-        if isinstance(value, Mapping):
+        if type(value) is dict:
             value = value.get("id")
-        return value if isinstance(value, str) else None
+        return value if type(value) is str else None
 
     return extract
 
@@ -50,7 +63,7 @@ def first_item(*path: str) -> Extractor:
 
     def extract(obj: Mapping[str, Any]) -> Any:
         items = obj.get("items")
-        data = items.get("data") if isinstance(items, Mapping) else None
+        data = items.get("data") if type(items) is dict else None
         if not data:
             return None
         return ref(*path)(data[0]) if path[-1] in ("price", "product") else field(*path)(data[0])
@@ -74,7 +87,7 @@ def either(*extractors: Extractor) -> Extractor:
 def metadata_text(obj: Mapping[str, Any]) -> str | None:
     """Metadata values joined by spaces, so full-text search finds them."""
     metadata = obj.get("metadata")
-    if not isinstance(metadata, Mapping) or not metadata:
+    if type(metadata) is not dict or not metadata:
         return None
     return " ".join(str(v) for v in metadata.values() if v not in (None, ""))
 
