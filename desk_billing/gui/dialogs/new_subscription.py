@@ -1,0 +1,87 @@
+"""A new subscription: customer, one or more prices with quantities, trial days, collection
+(charge automatically, or send invoices due in N days), accepted payment method types."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
+
+from desk_billing.core.errors import ValidationError
+from desk_billing.core.operations.confirm import LiveConfirmation
+from desk_billing.core.operations.subscriptions import SubscriptionPlan, check_subscription
+from desk_billing.gui.dialogs.operation import OperationContext, OperationDialog
+from desk_billing.gui.tasks import TaskRunner
+
+METHOD_LABELS = {
+    "card": "Card",
+    "sepa_debit": "SEPA Direct Debit",
+    "us_bank_account": "US bank account",
+}
+
+
+class NewSubscriptionDialog(OperationDialog):
+    ok_text = "Create subscription"
+
+    def __init__(
+        self,
+        runner: TaskRunner,
+        context: OperationContext,
+        customer: str = "",
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(runner, context, parent)
+        self.setWindowTitle("New subscription")
+        self.customer = QLineEdit(customer)
+        self.customer.setPlaceholderText("cus_…")
+        self.prices = QLineEdit()
+        self.prices.setPlaceholderText("price_A x2, price_B")
+        self.trial_days = QSpinBox()
+        self.trial_days.setRange(0, 730)
+        self.collection = QComboBox()
+        self.collection.addItem("Charge automatically", "charge_automatically")
+        self.collection.addItem("Send invoices", "send_invoice")
+        self.days_until_due = QSpinBox()
+        self.days_until_due.setRange(0, 365)
+        self.days_until_due.setValue(30)
+        self.methods = {t: QCheckBox(label) for t, label in METHOD_LABELS.items()}
+        row = QHBoxLayout()
+        for box in self.methods.values():
+            row.addWidget(box)
+        self.form.addRow("Customer", self.customer)
+        self.form.addRow("Prices", self.prices)
+        self.form.addRow("Trial days", self.trial_days)
+        self.form.addRow("Collection", self.collection)
+        self.form.addRow("Days until due", self.days_until_due)
+        self.form.addRow("Accepted methods", row)
+
+    def validate(self) -> SubscriptionPlan:
+        items = []
+        for part in self.prices.text().replace(";", ",").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            price, _, quantity = part.partition(" x")
+            if quantity and not quantity.strip().isdigit():
+                raise ValidationError(f"'{part}': write a quantity as 'price_… x2'.")
+            items.append((price.strip(), int(quantity) if quantity else 1))
+        collection = self.collection.currentData()
+        return check_subscription(
+            self.customer.text(),
+            items,
+            self.trial_days.value(),
+            collection,
+            self.days_until_due.value() if collection == "send_invoice" else None,
+            [t for t, box in self.methods.items() if box.isChecked()],
+        )
+
+    def confirmation(self, plan: SubscriptionPlan) -> LiveConfirmation:
+        return LiveConfirmation(plan.customer)
+
+    def work(self, plan: SubscriptionPlan):
+        def create(journal: Any) -> dict[str, Any]:
+            from desk_billing.core.operations.subscriptions import create_subscription
+
+            return create_subscription(journal, plan)
+
+        return create

@@ -1,0 +1,286 @@
+"""Operation dialogs against the sandbox (real SDK over HTTP) through the GUI's task runner:
+inline validation, live-mode typed confirmation, 403 reasons, the result appearing in the list."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+import stripe
+
+from desk_billing.core.cache import Cache
+from desk_billing.core.gateway import Gateway
+from desk_billing.core.operations import entries
+from desk_billing.core.profiles import Profile
+from desk_billing.gui.dialogs.customer_edit import CustomerDeleteDialog, CustomerEditDialog
+from desk_billing.gui.dialogs.new_invoice import NewInvoiceDialog
+from desk_billing.gui.dialogs.new_subscription import NewSubscriptionDialog
+from desk_billing.gui.dialogs.operation import OperationContext
+from desk_billing.gui.dialogs.refund import RefundDialog
+from desk_billing.gui.table_model import CacheTableModel
+from desk_billing.gui.tabs import customers as customers_tab
+from desk_billing.gui.tabs import invoices as invoices_tab
+from desk_billing.gui.tabs import subscriptions as subscriptions_tab
+from desk_billing.gui.tabs.audit import AuditView
+from desk_billing.gui.tabs.payments import REFUNDS
+from desk_billing.gui.tasks import TaskRunner
+
+KEY = "sk_test_guidialogs000000000"
+LIVE = "rk_live_guidialogs000000000"
+ALL_WRITE = dict.fromkeys(
+    ["customer", "product", "price", "payment_method", "payment_intent", "charge", "refund",
+     "subscription", "invoice", "invoiceitem"],
+    "write",
+)  # fmt: skip
+
+
+@pytest.fixture
+def runner(qtbot):
+    runner = TaskRunner()
+    yield runner
+    runner.shutdown()
+
+
+@pytest.fixture
+def client(sandbox):
+    return stripe.StripeClient(KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)
+
+
+@pytest.fixture
+def make_context(sandbox, tmp_path):
+    def make(key: str = KEY) -> OperationContext:
+        mode = "live" if "_live_" in key else "test"
+        return OperationContext(
+            tmp_path / f"cache-{mode}.sqlite3",
+            lambda: Gateway.from_profile(Profile("gui"), key, sandbox.url),
+            "gui",
+            mode,
+        )
+
+    return make
+
+
+def _list(qtbot, runner, spec, context):
+    with Cache.open(context.cache_path):
+        pass  # the file and schema exist before the read-only list connection opens it
+    model = CacheTableModel(spec, runner, context.cache_path)
+    with qtbot.waitSignal(model.loaded, timeout=5000):
+        model.reload()
+    return model
+
+
+def _submit_and_wait(qtbot, dialog):
+    with qtbot.waitSignal(dialog.completed, timeout=10000) as caught:
+        dialog.ok_button.click()
+    return caught.args[0]
+
+
+def _paid(client, amount=2000):
+    return client.v1.payment_intents.create(
+        {"amount": amount, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True}
+    )
+
+
+def _open_refund(qtbot, runner, context, target):
+    dialog = RefundDialog(runner, context, target)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitUntil(
+        lambda: dialog.refundable is not None or bool(dialog.message.text()), timeout=5000
+    )
+    return dialog
+
+
+def test_refund_dialog_validates_inline_and_the_refund_appears_in_the_list(
+    qtbot, runner, client, make_context, sandbox
+):
+    context = make_context()
+    pi = _paid(client)
+    refunds = _list(qtbot, runner, REFUNDS, context)
+    dialog = _open_refund(qtbot, runner, context, pi.id)
+    assert dialog.remaining_label.text() == "€20.00 of €20.00"
+    for typed, sentence in [
+        ("abc", "'abc' is not an amount; type digits such as 12.50."),
+        ("0", "The refund amount must be more than zero."),
+        ("20.001", "EUR amounts have at most 2 decimals."),
+        ("25", "The refund of €25.00 is more than the €20.00 left to refund."),
+    ]:
+        dialog.amount.setText(typed)
+        dialog.ok_button.click()
+        assert dialog.message.text() == sentence
+        assert dialog.isVisible()  # the form keeps its input
+    assert list(sandbox.state.newest_first("refunds")) == []
+    dialog.amount.setText("7,50")
+    dialog.reason.setCurrentIndex(dialog.reason.findData("requested_by_customer"))
+    dialog.changed.connect(refunds.refresh)
+    refund = _submit_and_wait(qtbot, dialog)
+    assert (refund["amount"], refund["reason"]) == (750, "requested_by_customer")
+    qtbot.waitUntil(lambda: refunds.row_of(refund["id"]) is not None, timeout=5000)
+    assert not dialog.isVisible()
+
+
+def test_refund_of_a_fully_refunded_payment_is_disabled(qtbot, runner, client, make_context):
+    pi = _paid(client)
+    client.v1.refunds.create({"payment_intent": pi.id})
+    dialog = _open_refund(qtbot, runner, make_context(), pi.id)
+    assert dialog.message.text() == f"Charge {pi.latest_charge} has already been fully refunded."
+    assert not dialog.ok_button.isEnabled()
+
+
+def test_live_refund_needs_the_amount_typed(qtbot, runner, client, make_context, sandbox):
+    sandbox.register_restricted_key(LIVE, ALL_WRITE)
+    context = make_context(LIVE)
+    pi = _paid(client)
+    dialog = _open_refund(qtbot, runner, context, pi.id)
+    dialog.amount.setText("5")
+    dialog.ok_button.click()
+    confirm = dialog.live_dialog
+    assert confirm is not None and confirm.isVisible()
+    assert "Type the amount (5.00)" in confirm.findChild(type(dialog.remaining_label)).text()
+    confirm.typed.setText("50")
+    assert not confirm.confirm_button.isEnabled()
+    confirm.reject()
+    assert dialog.message.text() == "Not confirmed; nothing was done."
+    assert list(sandbox.state.newest_first("refunds")) == []
+    dialog.ok_button.click()
+    dialog.live_dialog.typed.setText("5,00")
+    assert dialog.live_dialog.confirm_button.isEnabled()
+    with qtbot.waitSignal(dialog.completed, timeout=10000):
+        dialog.live_dialog.confirm_button.click()
+    assert [r["amount"] for r in sandbox.state.newest_first("refunds")] == [500]
+
+
+def test_restricted_key_disables_the_refund_with_stripes_reason(
+    qtbot, runner, client, make_context, sandbox
+):
+    rk = "rk_test_guinorefundwrite0000"
+    sandbox.register_restricted_key(rk, {**ALL_WRITE, "refund": "read"})
+    pi = _paid(client)
+    dialog = _open_refund(qtbot, runner, make_context(rk), pi.id)
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: "rak_refund_write" in dialog.message.text(), timeout=10000)
+    assert not dialog.ok_button.isEnabled()
+    assert "rak_refund_write" in dialog.ok_button.toolTip()
+
+
+def test_customer_dialogs_create_edit_delete(qtbot, runner, make_context):
+    context = make_context()
+    customers = _list(qtbot, runner, customers_tab.SPEC, context)
+    dialog = CustomerEditDialog(runner, context)
+    qtbot.addWidget(dialog)
+    dialog.ok_button.click()
+    assert dialog.message.text() == "Give the customer a name or an email address."
+    dialog.name.setText("Grace")
+    dialog.email.setText("grace@")
+    dialog.ok_button.click()
+    assert dialog.message.text() == "'grace@' is not an email address."
+    dialog.email.setText("grace@example.com")
+    dialog.metadata.setPlainText("internal_id")
+    dialog.ok_button.click()
+    assert dialog.message.text() == "Metadata line 1 needs the form key=value."
+    dialog.metadata.setPlainText("internal_id=C-7")
+    dialog.address["country"].setText("de")
+    dialog.changed.connect(customers.refresh)
+    created = _submit_and_wait(qtbot, dialog)
+    assert created["metadata"]["internal_id"] == "C-7"
+    qtbot.waitUntil(lambda: customers.row_of(created["id"]) is not None, timeout=5000)
+
+    edit = CustomerEditDialog(runner, context, created)
+    qtbot.addWidget(edit)
+    assert edit.name.text() == "Grace" and "internal_id=C-7" in edit.metadata.toPlainText()
+    edit.name.setText("Grace Hopper")
+    assert _submit_and_wait(qtbot, edit)["name"] == "Grace Hopper"
+
+    delete = CustomerDeleteDialog(runner, context, created["id"])
+    qtbot.addWidget(delete)
+    delete.typed.setText("cus_wrong")
+    delete.ok_button.click()
+    assert delete.message.text() == f"Type {created['id']} to confirm the deletion."
+    delete.typed.setText(created["id"])
+    delete.changed.connect(customers.refresh)
+    assert _submit_and_wait(qtbot, delete)["deleted"] is True
+    qtbot.waitUntil(lambda: customers.row_of(created["id"]) is None, timeout=5000)
+
+
+def test_new_invoice_dialog(qtbot, runner, client, make_context):
+    context = make_context()
+    customer = client.v1.customers.create({"name": "Ada", "email": "ada@example.com"})
+    invoices = _list(qtbot, runner, invoices_tab.SPEC, context)
+    dialog = NewInvoiceDialog(runner, context, customer.id)
+    qtbot.addWidget(dialog)
+    dialog.ok_button.click()
+    assert dialog.message.text() == "Add at least one line."
+    description, quantity, unit = dialog.lines[0]
+    description.setText("Consulting")
+    unit.setText("99.999")
+    dialog.ok_button.click()
+    assert dialog.message.text() == "EUR amounts have at most 2 decimals."
+    unit.setText("120,50")
+    quantity.setValue(2)
+    extra = dialog.add_line()
+    extra[0].setText("Travel")
+    extra[2].setText("30")
+    dialog.memo.setText("Thank you")
+    dialog.changed.connect(invoices.refresh)
+    invoice = _submit_and_wait(qtbot, dialog)
+    assert (invoice["status"], invoice["total"], invoice["description"]) == (
+        "open",
+        27100,
+        "Thank you",
+    )
+    qtbot.waitUntil(lambda: invoices.row_of(invoice["id"]) is not None, timeout=5000)
+
+
+def test_new_subscription_dialog_live_needs_the_customer_id_typed(
+    qtbot, runner, client, make_context, sandbox
+):
+    sandbox.register_restricted_key(LIVE, ALL_WRITE)
+    context = make_context(LIVE)
+    customer = client.v1.customers.create(
+        {"name": "Ada", "payment_method": "pm_card_visa",
+         "invoice_settings": {"default_payment_method": "pm_card_visa"}}
+    )  # fmt: skip
+    product = client.v1.products.create({"name": "Pro"})
+    price = client.v1.prices.create(
+        {"product": product.id, "unit_amount": 900, "currency": "eur",
+         "recurring": {"interval": "month"}}
+    )  # fmt: skip
+    subscriptions = _list(qtbot, runner, subscriptions_tab.SPEC, context)
+    dialog = NewSubscriptionDialog(runner, context, customer.id)
+    qtbot.addWidget(dialog)
+    dialog.prices.setText("plan_old")
+    dialog.ok_button.click()
+    assert dialog.message.text() == "'plan_old' is not a price id (price_…)."
+    dialog.prices.setText(f"{price.id} x3")
+    dialog.trial_days.setValue(14)
+    dialog.methods["sepa_debit"].setChecked(True)
+    dialog.methods["card"].setChecked(True)
+    dialog.ok_button.click()
+    dialog.live_dialog.typed.setText(customer.id)
+    dialog.changed.connect(subscriptions.refresh)
+    with qtbot.waitSignal(dialog.completed, timeout=10000) as caught:
+        dialog.live_dialog.confirm_button.click()
+    sub = caught.args[0]
+    assert sub["status"] == "trialing" and sub["items"]["data"][0]["quantity"] == 3
+    assert sub["payment_settings"]["payment_method_types"] == ["card", "sepa_debit"]
+    qtbot.waitUntil(lambda: subscriptions.row_of(sub["id"]) is not None, timeout=5000)
+
+
+def test_audit_view_lists_the_journal_and_exports_csv(qtbot, runner, make_context, tmp_path):
+    context = make_context()
+    dialog = CustomerEditDialog(runner, context)
+    qtbot.addWidget(dialog)
+    dialog.name.setText("Audit me")
+    created = _submit_and_wait(qtbot, dialog)
+    view = AuditView(runner, context)
+    qtbot.addWidget(view)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
+    texts = [view.model.index(0, c).data() for c in range(view.model.columnCount())]
+    assert "customer.create" in texts and "succeeded" in texts and created["id"] in texts
+    path = tmp_path / "audit.csv"
+    with qtbot.waitSignal(view.message, timeout=5000):
+        view.export(path)
+    (row,) = csv.DictReader(path.open(encoding="utf-8"))
+    assert (row["kind"], row["result_id"]) == ("customer.create", created["id"])
+    with Cache.open(context.cache_path) as cache:
+        assert [e.status for e in entries(cache)] == ["succeeded"]
