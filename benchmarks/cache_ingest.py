@@ -52,7 +52,10 @@ MAKERS = {"customers": customer, "invoices": invoice}
 
 def run_once(table: str, rows: int, page: int, mode: str) -> float:
     make = MAKERS[table]
-    with tempfile.TemporaryDirectory() as folder, Cache.open(Path(folder) / "bench.sqlite3") as cache:
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        Cache.open(Path(folder) / "bench.sqlite3") as cache,
+    ):
         if mode == "bulk_load":
             objects = [make(n) for n in range(rows)]
             started = time.perf_counter()
@@ -62,7 +65,9 @@ def run_once(table: str, rows: int, page: int, mode: str) -> float:
             for start in range(0, rows, page):
                 cache.upsert(table, [make(n) for n in range(start, min(rows, start + page))])
         version = 1 if mode == "re-sync" else 0
-        pages = [[make(n, version) for n in range(s, min(rows, s + page))] for s in range(0, rows, page)]
+        pages = [
+            [make(n, version) for n in range(s, min(rows, s + page))] for s in range(0, rows, page)
+        ]
         started = time.perf_counter()
         for objects in pages:  # one transaction per page, as sync writes
             cache.upsert(table, objects)

@@ -75,7 +75,9 @@ class Context:
 
     def gateway(self) -> Gateway:
         """A Stripe gateway for this profile, key and API base."""
-        from desk_billing.core.gateway import Gateway  # the SDK import costs ~0.3 s; only when needed
+        from desk_billing.core.gateway import (
+            Gateway,  # the SDK import costs ~0.3 s; only when needed
+        )
 
         return Gateway.from_profile(
             self.profile, self.api_key(), self.api_base, self.settings, env=self.env
@@ -160,9 +162,13 @@ def _add_sandbox_parser(subparsers: Any) -> None:
         "sandbox", help="run the local Stripe-compatible sandbox server in the foreground"
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=12111, help="port (default 12111; 0 = any free)")
+    parser.add_argument(
+        "--port", type=int, default=12111, help="port (default 12111; 0 = any free)"
+    )
     parser.add_argument("--seed", choices=["demo", "empty"], default="empty", help="initial data")
-    parser.add_argument("--latency-ms", type=int, default=0, metavar="N", help="delay every API request")
+    parser.add_argument(
+        "--latency-ms", type=int, default=0, metavar="N", help="delay every API request"
+    )
     parser.add_argument(
         "--rate-limit", type=float, default=None, metavar="RPS", help="answer 429 above this rate"
     )
@@ -198,7 +204,9 @@ def _sandbox(ctx: Context, args: argparse.Namespace) -> int:
     try:
         url = sandbox.bind(args.host, args.port)
     except OSError as error:
-        raise DeskBillingError(f"Cannot listen on {args.host}:{args.port}: {error.strerror}.") from error
+        raise DeskBillingError(
+            f"Cannot listen on {args.host}:{args.port}: {error.strerror}."
+        ) from error
     print(url, flush=True)
     print(
         "Stripe-compatible sandbox; any sk_test_ key works. Point the app at it with "
@@ -223,7 +231,10 @@ def _add_sync_parser(subparsers: Any) -> None:
     parser.add_argument("--full", action="store_true", help="list everything again (full backfill)")
     parser.add_argument("--watch", action="store_true", help="keep polling until interrupted")
     parser.add_argument(
-        "--interval", type=float, metavar="S", help="seconds between polls (default: sync_interval_s)"
+        "--interval",
+        type=float,
+        metavar="S",
+        help="seconds between polls (default: sync_interval_s)",
     )
     parser.add_argument(
         "--listen",
@@ -244,7 +255,9 @@ def _sync(ctx: Context, args: argparse.Namespace) -> int:
     if args.listen is not None and not args.watch:
         raise ValidationError("--listen needs --watch.")
     gateway = ctx.gateway()
-    ctx.profile = bind_account(ctx.paths, ctx.profile, gateway)  # before the cache: its file is per account
+    ctx.profile = bind_account(
+        ctx.paths, ctx.profile, gateway
+    )  # before the cache: its file is per account
     every = ctx.settings.get(RECONCILE_INTERVAL_H) * 3600
     with ctx.cache() as cache:
         engine = SyncEngine(gateway, cache, reconcile_every_s=every or None)
@@ -299,10 +312,16 @@ def _demo(ctx: Context, args: argparse.Namespace) -> int:
 
     gui = importlib.import_module("desk_billing.gui.app")
     with Sandbox(seed="demo") as sandbox:
-        profile = Profile("demo", "test", api_base=sandbox.url, account_name=sandbox.state.account_name)
+        profile = Profile(
+            "demo", "test", api_base=sandbox.url, account_name=sandbox.state.account_name
+        )
         # The sandbox is new on every run, so is its cache.
         cache = ctx.paths.cache_path(profile, "test")
-        for stale in (cache, cache.with_name(cache.name + "-wal"), cache.with_name(cache.name + "-shm")):
+        for stale in (
+            cache,
+            cache.with_name(cache.name + "-wal"),
+            cache.with_name(cache.name + "-shm"),
+        ):
             stale.unlink(missing_ok=True)
         keys = SessionKeyStore()
         keys.set(profile.name, DEMO_KEY)
@@ -444,7 +463,9 @@ def _open_gui(ctx: Context, args: argparse.Namespace) -> int:
     except ModuleNotFoundError as error:
         if error.name != "desk_billing.gui.app":
             raise
-        raise DeskBillingError("The desktop window is not part of this build yet; try 'desk-billing --help'.") from error
+        raise DeskBillingError(
+            "The desktop window is not part of this build yet; try 'desk-billing --help'."
+        ) from error
     return int(app.run(ctx) or 0)
 
 

@@ -139,7 +139,9 @@ class ConnectionMonitor:
             offline = self._network_error is not None and (
                 self._ok is None or self._network_error > self._ok
             )
-            return ConnectionState(throttled, offline, self._ok, self._throttled, self._network_error)
+            return ConnectionState(
+                throttled, offline, self._ok, self._throttled, self._network_error
+            )
 
 
 class RateLimitedHTTPClient(HTTPClient):
@@ -192,7 +194,13 @@ class RateLimitedHTTPClient(HTTPClient):
                 return response
             attempt += 1
             delay = min(0.5 * 2 ** (attempt - 1), 8.0) * (0.5 + random.random() / 2)
-            log.info("Stripe throttled %s %s; retry %d in %.2f s", method.upper(), urlsplit(url).path, attempt, delay)
+            log.info(
+                "Stripe throttled %s %s; retry %d in %.2f s",
+                method.upper(),
+                urlsplit(url).path,
+                attempt,
+                delay,
+            )
             time.sleep(delay)
 
     def close(self) -> None:
@@ -211,13 +219,19 @@ def translate_error(error: stripe.StripeError) -> DeskBillingError:
     if isinstance(error, stripe.RateLimitError):
         return RateLimited("Stripe is limiting requests right now; wait a minute and try again.")
     if isinstance(error, stripe.APIConnectionError):
-        return NetworkError("Stripe could not be reached; check the network connection and try again.")
+        return NetworkError(
+            "Stripe could not be reached; check the network connection and try again."
+        )
     status = error.http_status
     code = error.code
     param = getattr(error, "param", None)
     decline = getattr(error, "decline_code", None)
     details = dict(
-        code=code, http_status=status, param=param, request_id=error.request_id, decline_code=decline
+        code=code,
+        http_status=status,
+        param=param,
+        request_id=error.request_id,
+        decline_code=decline,
     )
     if status == 404 or code == "resource_missing":
         return NotFound(message or "That object does not exist in this account.", **details)
@@ -230,7 +244,11 @@ class Gateway:
     """
 
     def __init__(
-        self, client: stripe.StripeClient, mode: str, api_base: str | None, monitor: ConnectionMonitor
+        self,
+        client: stripe.StripeClient,
+        mode: str,
+        api_base: str | None,
+        monitor: ConnectionMonitor,
     ) -> None:
         self.client = client
         self.mode = mode

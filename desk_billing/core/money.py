@@ -12,9 +12,26 @@ from desk_billing.core.errors import ValidationError
 
 # Stripe's lists (docs.stripe.com/currencies); every other currency has two decimals.
 ZERO_DECIMAL = frozenset(
-    "BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
+    [
+        "BIF",
+        "CLP",
+        "DJF",
+        "GNF",
+        "JPY",
+        "KMF",
+        "KRW",
+        "MGA",
+        "PYG",
+        "RWF",
+        "UGX",
+        "VND",
+        "VUV",
+        "XAF",
+        "XOF",
+        "XPF",
+    ]
 )
-THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+THREE_DECIMAL = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
 
 # Symbols only where they are unambiguous; everything else shows its ISO code.
 _SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "INR": "₹", "KRW": "₩"}
@@ -64,7 +81,9 @@ def parse_amount(text: str, currency: str) -> int:
         raise ValidationError(f"'{cleaned}' is not an amount; type digits such as 12.50.")
     if len(fraction) > places:
         if places == 0:
-            raise ValidationError(f"{currency.upper()} amounts are whole numbers, without decimals.")
+            raise ValidationError(
+                f"{currency.upper()} amounts are whole numbers, without decimals."
+            )
         raise ValidationError(f"{currency.upper()} amounts have at most {places} decimals.")
     minor = int(integer or "0") * 10**places + int(fraction.ljust(places, "0") or "0")
     return -minor if negative else minor

@@ -212,7 +212,9 @@ def _declare(setting: Setting[T]) -> Setting[T]:
 
 
 SYNC_INTERVAL_S = _declare(
-    Setting("sync_interval_s", int, 60, "Seconds between event polls while the app is open.", 5, 3600)
+    Setting(
+        "sync_interval_s", int, 60, "Seconds between event polls while the app is open.", 5, 3600
+    )
 )
 # The slow safety net of the sync engine: list everything again and compare, for the rare
 # change Stripe never made an event for.

@@ -37,7 +37,9 @@ def check_key(text: str) -> KeyInfo:
     """Validate a pasted key (surrounding whitespace ignored); ValidationError says what is wrong."""
     key = (text or "").strip()
     if not key:
-        raise ValidationError("Paste a secret key (sk_…) or a restricted key (rk_…) from the Stripe Dashboard.")
+        raise ValidationError(
+            "Paste a secret key (sk_…) or a restricted key (rk_…) from the Stripe Dashboard."
+        )
     if key.startswith("pk_"):
         raise ValidationError(
             "That is a publishable key (pk_…), which cannot read or change data; paste the secret (sk_…) or restricted (rk_…) key."
@@ -85,7 +87,9 @@ def insecure_reason(backend: KeyringBackend | None = None) -> str | None:
             "Manager) is available on this computer, so the key is not saved."
         )
     if cls.__module__.startswith("keyrings.alt") or "plaintext" in cls.__name__.lower():
-        return f"The keyring backend {name} keeps keys in plain files, so the key is not saved there."
+        return (
+            f"The keyring backend {name} keeps keys in plain files, so the key is not saved there."
+        )
     try:
         priority = float(backend.priority)
     except Exception as error:  # a backend that cannot even say its priority is not usable

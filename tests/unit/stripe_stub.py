@@ -26,7 +26,9 @@ Reply = tuple[int, dict]
 Script = Callable[[Seen], Reply]
 
 
-def stripe_error(status: int, type_: str, message: str, code: str | None = None, param: str | None = None) -> Reply:
+def stripe_error(
+    status: int, type_: str, message: str, code: str | None = None, param: str | None = None
+) -> Reply:
     error = {"type": type_, "message": message}
     if code:
         error["code"] = code
@@ -79,4 +81,9 @@ class StripeStub:
 
 
 def customer(n: int) -> dict:
-    return {"id": f"cus_{n:04d}", "object": "customer", "created": 1_700_000_000 - n, "email": f"c{n}@example.com"}
+    return {
+        "id": f"cus_{n:04d}",
+        "object": "customer",
+        "created": 1_700_000_000 - n,
+        "email": f"c{n}@example.com",
+    }

@@ -114,13 +114,22 @@ def test_search_finds_by_email_name_number_and_metadata(cache):
     cache.upsert(
         "customers",
         [
-            customer(1, email="jenny.rosen@example.com", name="Jenny Rosen", metadata={"crm": "CRM-4411"}),
+            customer(
+                1, email="jenny.rosen@example.com", name="Jenny Rosen", metadata={"crm": "CRM-4411"}
+            ),
             customer(2, email="bob@example.org", name="Bob Smith", description="wholesale account"),
         ],
     )
     cache.upsert(
         "invoices",
-        [{"id": "in_1", "object": "invoice", "number": "A1B2C3-0042", "customer_email": "jenny.rosen@example.com"}],
+        [
+            {
+                "id": "in_1",
+                "object": "invoice",
+                "number": "A1B2C3-0042",
+                "customer_email": "jenny.rosen@example.com",
+            }
+        ],
     )
     assert cache.search("customers", "jenny.rosen@example.com") == ["cus_1"]
     assert cache.search("customers", "rosen") == ["cus_1"]
@@ -152,7 +161,10 @@ def test_ids_are_newest_first(cache):
 
 def test_bulk_load_gives_the_same_search_as_upsert(cache):
     cache.upsert("customers", [customer(0, name="Before Load")])
-    cache.bulk_load("customers", [customer(n, name=f"Person{n}", email=f"p{n}@example.com") for n in range(1, 500)])
+    cache.bulk_load(
+        "customers",
+        [customer(n, name=f"Person{n}", email=f"p{n}@example.com") for n in range(1, 500)],
+    )
     assert cache.search("customers", "p42@example.com") == ["cus_42"]
     assert cache.search("customers", "before") == ["cus_0"]
     cache.upsert("customers", [customer(7, name="Renamed")])  # triggers are back

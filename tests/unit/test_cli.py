@@ -44,7 +44,11 @@ def test_info_json_writes_only_under_desk_billing_home(tmp_path):
     home, fake_home, work = tmp_path / "home", tmp_path / "user", tmp_path / "cwd"
     fake_home.mkdir()
     work.mkdir()
-    env = {"HOME": str(fake_home), "XDG_DATA_HOME": str(fake_home / "xdg"), "XDG_CONFIG_HOME": str(fake_home / "xdgc")}
+    env = {
+        "HOME": str(fake_home),
+        "XDG_DATA_HOME": str(fake_home / "xdg"),
+        "XDG_CONFIG_HOME": str(fake_home / "xdgc"),
+    }
     before = _files(fake_home) | _files(work)
     result = run("info", "--json", home=home, extra_env=env, cwd=work)
     assert result.returncode == 0, result.stderr
@@ -71,7 +75,9 @@ def test_info_reports_the_cache_of_the_profile(tmp_path, desk_home, capsys):
     assert report["last_sync"] == "2023-11-14T22:13:20Z"
 
 
-@pytest.mark.parametrize("argv", [["--profile", "p2", "info", "--json"], ["info", "--json", "--profile", "p2"]])
+@pytest.mark.parametrize(
+    "argv", [["--profile", "p2", "info", "--json"], ["info", "--json", "--profile", "p2"]]
+)
 def test_global_options_go_before_or_after_the_command(argv, capsys):
     assert main([*argv, "--api-base", "http://127.0.0.1:1"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -88,7 +94,9 @@ def test_environment_key_sets_the_mode_and_is_never_printed(capsys, monkeypatch)
 
 
 def test_errors_are_one_line_and_exit_1(tmp_path):
-    result = run("info", home=tmp_path / "h", extra_env={"STRIPE_API_KEY": "pk_test_51HqLyjWDarjtT1zdp7dc"})
+    result = run(
+        "info", home=tmp_path / "h", extra_env={"STRIPE_API_KEY": "pk_test_51HqLyjWDarjtT1zdp7dc"}
+    )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "publishable key" in result.stderr
     assert "Traceback" not in result.stderr

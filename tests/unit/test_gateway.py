@@ -51,29 +51,64 @@ def test_pinned_api_version_and_base_address_are_used():
 def test_api_base_precedence_explicit_then_environment_then_profile():
     profile = Profile("t", api_base="http://profile.invalid")
     env = {"STRIPE_API_BASE": "http://env.invalid"}
-    assert Gateway.from_profile(profile, KEY, "http://cli.invalid", env=env).api_base == "http://cli.invalid"
+    assert (
+        Gateway.from_profile(profile, KEY, "http://cli.invalid", env=env).api_base
+        == "http://cli.invalid"
+    )
     assert Gateway.from_profile(profile, KEY, env=env).api_base == "http://env.invalid"
     assert Gateway.from_profile(profile, KEY, env={}).api_base == "http://profile.invalid"
     assert Gateway.from_profile(Profile("t"), KEY, env={}).api_base is None
 
 
 def test_mode_comes_from_the_key():
-    assert Gateway.from_profile(Profile("t"), "sk_live_51HqLyjWDarjtT1zdp7dc", env={}).mode == "live"
+    assert (
+        Gateway.from_profile(Profile("t"), "sk_live_51HqLyjWDarjtT1zdp7dc", env={}).mode == "live"
+    )
     assert Gateway.from_profile(Profile("t"), KEY, env={}).mode == "test"
 
 
 @pytest.mark.parametrize(
     ("reply", "expected", "words"),
     [
-        (stripe_error(401, "invalid_request_error", "Invalid API Key provided: sk_test_****aBcD"), AuthenticationError, "did not accept the API key"),
         (
-            stripe_error(403, "invalid_request_error", "The provided key 'rk_test_***aBcD' does not have the required permissions for this endpoint on account 'acct_1'. Having the 'rak_customer_read' permission would allow this request to continue."),
+            stripe_error(
+                401, "invalid_request_error", "Invalid API Key provided: sk_test_****aBcD"
+            ),
+            AuthenticationError,
+            "did not accept the API key",
+        ),
+        (
+            stripe_error(
+                403,
+                "invalid_request_error",
+                "The provided key 'rk_test_***aBcD' does not have the required permissions for this endpoint on account 'acct_1'. Having the 'rak_customer_read' permission would allow this request to continue.",
+            ),
             PermissionDenied,
             "rak_customer_read",
         ),
-        (stripe_error(404, "invalid_request_error", "No such customer: 'cus_x'", "resource_missing", "id"), NotFound, "No such customer"),
-        (stripe_error(400, "invalid_request_error", "Invalid integer: abc", "parameter_invalid_integer", "amount"), StripeAPIError, "Invalid integer"),
-        (stripe_error(402, "card_error", "Your card was declined.", "card_declined"), StripeAPIError, "declined"),
+        (
+            stripe_error(
+                404, "invalid_request_error", "No such customer: 'cus_x'", "resource_missing", "id"
+            ),
+            NotFound,
+            "No such customer",
+        ),
+        (
+            stripe_error(
+                400,
+                "invalid_request_error",
+                "Invalid integer: abc",
+                "parameter_invalid_integer",
+                "amount",
+            ),
+            StripeAPIError,
+            "Invalid integer",
+        ),
+        (
+            stripe_error(402, "card_error", "Your card was declined.", "card_declined"),
+            StripeAPIError,
+            "declined",
+        ),
     ],
 )
 def test_stripe_errors_become_typed_errors_with_stripes_words(reply, expected, words):
@@ -92,7 +127,9 @@ def test_stripe_errors_become_typed_errors_with_stripes_words(reply, expected, w
 
 
 def test_429_is_retried_then_reported_as_rate_limited():
-    with StripeStub(lambda seen: stripe_error(429, "rate_limit_error", "Too many requests.", "rate_limit")) as stub:
+    with StripeStub(
+        lambda seen: stripe_error(429, "rate_limit_error", "Too many requests.", "rate_limit")
+    ) as stub:
         gw = gateway(stub.url)
         with pytest.raises(RateLimited, match="limiting requests"):
             gw.call(gw.client.v1.customers.list)
@@ -101,14 +138,22 @@ def test_429_is_retried_then_reported_as_rate_limited():
 
 
 def test_429_then_success_succeeds():
-    replies = iter([stripe_error(429, "rate_limit_error", "Too many requests."), (200, customer(1))])
+    replies = iter(
+        [stripe_error(429, "rate_limit_error", "Too many requests."), (200, customer(1))]
+    )
     with StripeStub(lambda seen: next(replies)) as stub:
         gw = gateway(stub.url)
         assert gw.call(gw.client.v1.customers.retrieve, "cus_0001").id == "cus_0001"
 
 
 def test_server_errors_are_retried_with_the_same_idempotency_key():
-    replies = iter([stripe_error(500, "api_error", "Oops."), stripe_error(503, "api_error", "Busy."), (200, customer(9))])
+    replies = iter(
+        [
+            stripe_error(500, "api_error", "Oops."),
+            stripe_error(503, "api_error", "Busy."),
+            (200, customer(9)),
+        ]
+    )
     with StripeStub(lambda seen: next(replies)) as stub:
         gw = gateway(stub.url)
         created = gw.call(gw.client.v1.customers.create, {"email": "c9@example.com"})
@@ -122,7 +167,9 @@ def test_a_given_idempotency_key_is_sent_on_every_retry():
     replies = iter([stripe_error(500, "api_error", "Oops."), (200, customer(3))])
     with StripeStub(lambda seen: next(replies)) as stub:
         gw = gateway(stub.url)
-        gw.call(gw.client.v1.customers.create, {"email": "x@example.com"}, {"idempotency_key": "op-42"})
+        gw.call(
+            gw.client.v1.customers.create, {"email": "x@example.com"}, {"idempotency_key": "op-42"}
+        )
     assert [s.headers["Idempotency-Key"] for s in stub.seen] == ["op-42", "op-42"]
 
 
@@ -139,12 +186,22 @@ def test_every_page_of_auto_pagination_waits_for_the_rate_limit():
     def pages(seen):
         query = parse_qs(urlsplit(seen.path).query)
         after = int(query.get("starting_after", ["cus_0000"])[0][4:])
-        return 200, {"object": "list", "url": "/v1/customers", "has_more": after + 1 < 30, "data": [customer(after + 1)]}
+        return 200, {
+            "object": "list",
+            "url": "/v1/customers",
+            "has_more": after + 1 < 30,
+            "data": [customer(after + 1)],
+        }
 
     with StripeStub(pages) as stub:
         gw = gateway(stub.url, rate=20)
         started = time.monotonic()
-        ids = [c.id for c in gw.call(lambda: list(gw.client.v1.customers.list({"limit": 1}).auto_paging_iter()))]
+        ids = [
+            c.id
+            for c in gw.call(
+                lambda: list(gw.client.v1.customers.list({"limit": 1}).auto_paging_iter())
+            )
+        ]
         elapsed = time.monotonic() - started
     assert len(ids) == 30 and len(stub.seen) == 30
     # Burst of 5, then 20/s: the 25 others need at least 1.25 s.
@@ -156,7 +213,9 @@ def test_every_page_of_auto_pagination_waits_for_the_rate_limit():
 
 def test_token_bucket_paces_without_real_time():
     now = [0.0]
-    bucket = TokenBucket(rate=10, burst=2, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s))
+    bucket = TokenBucket(
+        rate=10, burst=2, clock=lambda: now[0], sleep=lambda s: now.__setitem__(0, now[0] + s)
+    )
     waits = [bucket.acquire() for _ in range(12)]
     assert waits[:2] == [0, 0]
     assert now[0] == pytest.approx(1.0)  # 10 more tokens at 10/s
@@ -182,7 +241,9 @@ with StripeStub(lambda seen: (200, customer(1))) as stub:
 print("done")
 """
     env = dict(os.environ, STRIPE_LOG="debug")
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert "done" in result.stdout
     assert "secret-body" not in result.stderr + result.stdout

@@ -18,11 +18,17 @@ def _imports(path: Path) -> list[str]:
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.append(node.module)
-        elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+        elif isinstance(node, ast.Call) and getattr(
+            node.func, "attr", getattr(node.func, "id", "")
+        ) in (
             "import_module",
             "__import__",
         ):
-            names += [a.value for a in node.args[:1] if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            names += [
+                a.value
+                for a in node.args[:1]
+                if isinstance(a, ast.Constant) and isinstance(a.value, str)
+            ]
     return names
 
 
@@ -66,5 +72,7 @@ def test_core_imports_neither_gui_nor_sandbox():
 
 def test_the_checker_sees_a_qt_import(tmp_path):
     sample = tmp_path / "m.py"
-    sample.write_text("def f():\n    from PySide6 import QtCore\n    import importlib\n    importlib.import_module('PyQt6')\n")
+    sample.write_text(
+        "def f():\n    from PySide6 import QtCore\n    import importlib\n    importlib.import_module('PyQt6')\n"
+    )
     assert _imports(sample) == ["PySide6", "importlib", "PyQt6"]

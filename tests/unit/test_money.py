@@ -10,7 +10,16 @@ from desk_billing.core.money import exponent, format_amount, parse_amount, to_de
 
 @pytest.mark.parametrize(
     ("currency", "places"),
-    [("eur", 2), ("USD", 2), ("jpy", 0), ("KRW", 0), ("xof", 0), ("kwd", 3), ("BHD", 3), ("chf", 2)],
+    [
+        ("eur", 2),
+        ("USD", 2),
+        ("jpy", 0),
+        ("KRW", 0),
+        ("xof", 0),
+        ("kwd", 3),
+        ("BHD", 3),
+        ("chf", 2),
+    ],
 )
 def test_exponent_follows_stripes_currency_lists(currency, places):
     assert exponent(currency) == places

@@ -56,7 +56,9 @@ class Cache:
         conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; loses at most the last commit on power loss
+        conn.execute(
+            "PRAGMA synchronous = NORMAL"
+        )  # safe with WAL; loses at most the last commit on power loss
         conn.execute("PRAGMA foreign_keys = ON")
         migrate(conn)
         return cls(conn, path)
@@ -123,7 +125,13 @@ class Cache:
                 stubs.append(obj["id"])
                 continue
             rows.append(
-                (obj["id"], orjson.dumps(obj).decode(), 0, now, *(c.extract(obj) for c in spec.columns))
+                (
+                    obj["id"],
+                    orjson.dumps(obj).decode(),
+                    0,
+                    now,
+                    *(c.extract(obj) for c in spec.columns),
+                )
             )
         with self.transaction():
             self.conn.executemany(self._sql[table], rows)
@@ -161,7 +169,9 @@ class Cache:
 
     def is_deleted(self, table: str, object_id: str) -> bool:
         self._spec(table)
-        row = self.conn.execute(f"SELECT deleted FROM {table} WHERE id = ?", (object_id,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT deleted FROM {table} WHERE id = ?", (object_id,)
+        ).fetchone()
         return bool(row and row[0])
 
     def count(self, table: str, include_deleted: bool = False) -> int:

@@ -106,7 +106,9 @@ def migrate(conn: sqlite3.Connection) -> int:
     # Up to date (the usual case): no write lock, so opening never waits for a busy writer.
     if _version(conn) == SCHEMA_VERSION:
         return SCHEMA_VERSION
-    conn.execute("BEGIN IMMEDIATE")  # then re-read under the lock: another process may have migrated
+    conn.execute(
+        "BEGIN IMMEDIATE"
+    )  # then re-read under the lock: another process may have migrated
     try:
         version = _version(conn)
         for number, step in enumerate(MIGRATIONS[version:], start=version + 1):

@@ -113,9 +113,9 @@ class TableSpec:
         return [c.name for c in self.columns]
 
 
-def _common(*extra: Column, created: Extractor = field("created")) -> tuple[Column, ...]:
+def _common(*extra: Column, created: Extractor | None = None) -> tuple[Column, ...]:
     return (
-        Column("created", "INTEGER", created, indexed=True),
+        Column("created", "INTEGER", created or field("created"), indexed=True),
         Column("livemode", "INTEGER", field("livemode")),
         *extra,
         Column("metadata_text", "TEXT", metadata_text),
@@ -277,7 +277,11 @@ TABLES: dict[str, TableSpec] = {
                 _c("description", "TEXT"),
                 _c("payment_intent", "TEXT", ref("payment_intent"), indexed=True),
                 _c("refunded", "INTEGER"),
-                _c("email", "TEXT", either(field("billing_details", "email"), field("receipt_email"))),
+                _c(
+                    "email",
+                    "TEXT",
+                    either(field("billing_details", "email"), field("receipt_email")),
+                ),
                 _c("name", "TEXT", field("billing_details", "name")),
             ),
             search=(*_SEARCH, "description", "email", "name", "payment_intent"),
