@@ -108,7 +108,6 @@ class CacheTableModel(QAbstractTableModel):
             error=self._on_error,
             lane="db",
         )
-        self._count()
 
     def reload(self) -> None:
         self.set_query(self._query)
@@ -130,7 +129,6 @@ class CacheTableModel(QAbstractTableModel):
             error=self._on_error,
             lane="db",
         )
-        self._count()
 
     def id_at(self, row: int) -> str | None:
         return self._rows[row][1] if 0 <= row < len(self._rows) else None
@@ -140,6 +138,11 @@ class CacheTableModel(QAbstractTableModel):
 
     def raw(self, row: int, key: str) -> Any:
         return self._rows[row][2 + self.spec.index_of(key)]
+
+    @property
+    def querying(self) -> bool:
+        """A new search/filter/order is on its way."""
+        return self._query_task is not None and not self._query_task.done
 
     @property
     def fully_loaded(self) -> bool:
@@ -246,6 +249,8 @@ class CacheTableModel(QAbstractTableModel):
         self.last_page_ms = page.elapsed_ms
         if total is not None:
             self._set_total(total)
+        else:  # after the first page: the cache file is known to be there by now
+            self._count()
         self.loaded.emit()
 
     def _apply_more(self, version: int, page: Page) -> None:
@@ -279,6 +284,10 @@ class CacheTableModel(QAbstractTableModel):
             moved.append(QModelIndex() if new_row is None else self.index(new_row, index.column()))
         self.changePersistentIndexList(persistent, moved)
         self.layoutChanged.emit()
+        if page.after is None:
+            self._set_total(len(page.rows))
+        else:
+            self._count()
         self.refreshed.emit()
 
     def _set_rows(self, rows: list[tuple[Any, ...]]) -> None:
@@ -296,7 +305,8 @@ class CacheTableModel(QAbstractTableModel):
             if query == self._query:  # still the list on screen
                 self._set_total(value)
 
-        self._runner.run(total, success=apply, error=self._on_error, lane="db")
+        # On the io lane: a count can scan the table, and must not hold up the next page.
+        self._runner.run(total, success=apply, error=self._on_error, lane="io")
 
     def _set_total(self, value: int | None) -> None:
         if value is None:

@@ -83,7 +83,7 @@ class ListTab(QWidget):
         self._detail_version = 0
         self.model = self._make_model(self.spec)
         self._build()
-        self.apply_query()
+        self.activated = False  # lists query the cache when first shown, not all five at start
 
     # -- building ------------------------------------------------------------------------
     def _make_model(self, spec: ListSpec) -> CacheTableModel:
@@ -119,7 +119,6 @@ class ListTab(QWidget):
             self.currency_box.addItem("Any currency", None)
             self.currency_box.currentIndexChanged.connect(self.apply_query)
             bar.addWidget(self.currency_box)
-            self._load_currencies()
         self.period_box = QComboBox()
         self.period_box.addItems(PERIODS)
         self.period_box.currentIndexChanged.connect(self._period_changed)
@@ -194,6 +193,17 @@ class ListTab(QWidget):
         self._add_action("Open in Stripe Dashboard", QKeySequence("Ctrl+D"), self.open_dashboard)
         self._add_action("Details", QKeySequence(Qt.Key.Key_Return), self.focus_detail, self.view)
         self._add_action("Details", QKeySequence(Qt.Key.Key_Enter), self.focus_detail, self.view)
+
+    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.activate()
+
+    def activate(self) -> None:
+        if not self.activated:
+            self.activated = True
+            self.apply_query()
+            if self.currency_filter:
+                self._load_currencies()
 
     def _add_action(
         self, text: str, keys: Any, slot: Callable[[], None], where: QWidget | None = None
@@ -296,6 +306,8 @@ class ListTab(QWidget):
     # -- after a sync ---------------------------------------------------------------------
     def refresh(self, changed: Mapping[str, frozenset[str]] | None) -> None:
         """Re-read the rows in view when the sync changed this table; keep the top row in place."""
+        if not self.activated:
+            return  # it reads the cache fresh when first shown
         top = self.view.indexAt(self.view.viewport().rect().topLeft())
         self._top_id = self.model.id_at(top.row()) if top.isValid() else None
         self.model.refresh(changed)

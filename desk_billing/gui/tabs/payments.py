@@ -113,12 +113,13 @@ class PaymentsTab(ListTab):
                 d.text({"s": status}, "s").replace("_", " ").capitalize(), status
             )
         self.status_box.blockSignals(False)
-        self.apply_query()
+        if self.activated:
+            self.apply_query()
 
     def refresh(self, changed: Any) -> None:
         current = self.model
         for model in {*self._models.values(), current}:
-            if model is not current:
+            if model is not current and model.rowCount():
                 model.refresh(changed)
         super().refresh(changed)
 
