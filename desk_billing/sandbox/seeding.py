@@ -353,6 +353,8 @@ def _new_customer(state, rng, prices, at, day, i, name, email, currency) -> None
         at(day + step + i % 7, "invoice", cid, currency, outcome, pm_id)
     if kind in (1, 8, 9):
         at(day + 20, "payment_and_refund", cid, currency, pm_id, i)
+    if kind in (5, 8):
+        at(day + 60, "credit_note", cid)
 
 
 def days_left(day: int) -> int:
@@ -475,6 +477,28 @@ def _payment_and_refund(state, rng, prices, at, day, cid, currency, pm_id, i) ->
             at(day + 5, "refund_rest", pi["id"])
 
 
+def _credit_note(state, rng, prices, at, day, cid) -> None:
+    """A goodwill credit on the customer's latest paid invoice: a fifth of it refunded."""
+    paid = [
+        i
+        for i in state.where("invoices", "customer", cid)
+        if i["status"] == "paid" and i["amount_paid"]
+    ]
+    if paid:
+        amount = paid[0]["amount_paid"] // 5
+        _api(
+            state,
+            "post",
+            "/v1/credit_notes",
+            {
+                "invoice": paid[0]["id"],
+                "amount": amount,
+                "refund_amount": amount,
+                "reason": "product_unsatisfactory",
+            },
+        )
+
+
 def _refund_rest(state, rng, prices, at, day, pi_id) -> None:
     _api(state, "post", "/v1/refunds", {"payment_intent": pi_id, "reason": "duplicate"})
 
@@ -489,6 +513,7 @@ _STEPS = {
     "invoice": _invoice,
     "payment_and_refund": _payment_and_refund,
     "refund_rest": _refund_rest,
+    "credit_note": _credit_note,
 }
 
 

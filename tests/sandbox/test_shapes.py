@@ -23,6 +23,7 @@ def test_every_listed_object_has_the_fixture_keys_of_its_resource(stripe_fixture
             "refund": client.v1.refunds.list({"limit": 100}),
             "event": client.v1.events.list({"limit": 100}),
             "payment_method": client.v1.payment_methods.list({"limit": 100}),
+            "credit_note": client.v1.credit_notes.list({"limit": 100}),
         }
         seen: dict[str, int] = {}
         for resource, listing in listings.items():
