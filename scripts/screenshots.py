@@ -64,11 +64,11 @@ def main() -> int:
         window.resize(width, height)
         window.show()
         wait(app, lambda: window.sync.last_sync_at is not None)
-        if seeded:  # events after the first sync, so Activity has a story to tell
-            seed_activity(client_for(sb.url))
-            window.sync_now()
-            wait(app, lambda: not window.sync.running)
-            wait(app, lambda: window.sync.last_report and window.sync.last_report.events_applied)
+        # The first sync backfills objects, not past events: what happens next fills Activity.
+        seed_activity(client_for(sb.url))
+        window.sync_now()
+        wait(app, lambda: window.sync.last_report and window.sync.last_report.events_applied)
+        wait(app, lambda: not window.sync.running)
         time.sleep(0.3)
         args.out.mkdir(parents=True, exist_ok=True)
         names = ["customers", "invoices", "subscriptions", "payments", "activity"]
