@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 
+import orjson
 import pytest
 
 from desk_billing.core.cache import Cache
@@ -99,8 +100,8 @@ def test_mutations_are_brought_back_to_equality_and_events_are_idempotent(
         assert ids["customers"][0] in report.changed["customers"]
 
         # The same events again, and (into a cache that never saw them) shuffled, twice.
-        events = [e for e in synced.conn.execute("SELECT data FROM events ORDER BY created")]
-        events = [__import__("orjson").loads(e[0]) for e in events]
+        rows = synced.conn.execute("SELECT data FROM events ORDER BY created")
+        events = [orjson.loads(data) for (data,) in rows]
         before = table_snapshot(synced)
         assert not any(engine.apply_event(e) for e in events)
         assert table_snapshot(synced) == before

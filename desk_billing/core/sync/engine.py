@@ -18,92 +18,38 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
-from desk_billing.core.cache import STATE_LAST_SYNC, TABLES, Cache
-from desk_billing.core.cache.migrations import fts_triggers_sql
+from desk_billing.core.cache import STATE_LAST_SYNC, Cache
 from desk_billing.core.errors import DeskBillingError, NotFound
+from desk_billing.core.sync.backfill import Backfill
+from desk_billing.core.sync.common import (
+    BACKFILL_PREFIX,
+    DEFAULT_RECONCILE_EVERY_S,
+    EVENT_RETENTION_S,
+    EXPIRY_MARGIN_S,
+    STATE_CURSOR,
+    STATE_FLOOR,
+    STATE_RECONCILED,
+    CursorGone,
+    SyncCancelled,
+    SyncProgress,
+    SyncReport,
+    Tally,
+)
 from desk_billing.core.sync.fetch import PAGE_SIZE, Fetcher, Page
 from desk_billing.core.sync.plan import Action, Decision, Known, decide, group_by_object
+from desk_billing.core.sync.reconcile import Reconciliation
 from desk_billing.core.sync.resources import RESOURCES, Resource
 
 log = logging.getLogger(__name__)
 
-STATE_CURSOR = (
-    "sync.cursor"  # {"id": newest event applied (None: none existed), "created": its time}
-)
-STATE_FLOOR = "sync.floor"  # `created` of the newest event when the last full backfill began
-STATE_RECONCILED = "sync.reconciled_at"
-BACKFILL_PREFIX = "sync.backfill."  # + table: {"done", "after", "objects", "since", "fts_deferred"}
-
-EVENT_RETENTION_S = 30 * 24 * 3600
-# A cursor is treated as expired an hour early: our clock and Stripe's differ, and a silent gap
-# costs more than a backfill.
-EXPIRY_MARGIN_S = 3600
-DEFAULT_RECONCILE_EVERY_S = 24 * 3600
-# Above this many rows that a reconcile's list did not return, they are marked deleted without
-# asking for each one (a drift that large means a gap, not a missed event).
-VERIFY_AT_MOST = 100
+__all__ = ["SyncCancelled", "SyncEngine", "SyncProgress", "SyncReport"]
 
 
-class SyncCancelled(DeskBillingError):
-    """The caller's cancel event was set; what was committed stays, the next sync continues."""
-
-    def __init__(self) -> None:
-        super().__init__("Sync cancelled.")
-
-
-class _CursorGone(Exception):
-    """Stripe no longer knows the event cursor: events were lost, a backfill is needed."""
-
-
-@dataclass(frozen=True)
-class SyncProgress:
-    resource: str  # cache table, or "events"
-    objects: int  # objects written so far in this phase for this resource
-    rate: float  # objects per second
-    phase: str  # 'backfill' | 'events' | 'reconcile'
-
-
-@dataclass(frozen=True)
-class SyncReport:
-    objects: Mapping[str, int]  # cache table -> objects written in this call
-    events_applied: int
-    duration: float
-    changed: Mapping[str, frozenset[str]]  # cache table -> ids written or deleted
-    full_backfill: bool
-
-
-@dataclass
-class _Tally:
-    started: float = field(default_factory=time.monotonic)
-    objects: dict[str, int] = field(default_factory=dict)
-    changed: dict[str, set[str]] = field(default_factory=dict)
-    events_applied: int = 0
-    full_backfill: bool = False
-
-    def wrote(self, table: str, ids: Iterable[str]) -> None:
-        ids = list(ids)
-        self.objects[table] = self.objects.get(table, 0) + len(ids)
-        self.changed.setdefault(table, set()).update(ids)
-
-    def deleted(self, table: str, ids: Iterable[str]) -> None:
-        self.changed.setdefault(table, set()).update(ids)
-
-    def report(self) -> SyncReport:
-        return SyncReport(
-            objects=dict(self.objects),
-            events_applied=self.events_applied,
-            duration=time.monotonic() - self.started,
-            changed={t: frozenset(ids) for t, ids in self.changed.items() if ids},
-            full_backfill=self.full_backfill,
-        )
-
-
-class SyncEngine:
+class SyncEngine(Backfill, Reconciliation):
     """Keeps `cache` equal to the account behind `gateway`. See DESIGN.md, "Sync path"."""
 
     def __init__(
@@ -134,7 +80,7 @@ class SyncEngine:
     def run(self, full: bool = False) -> SyncReport:
         """Backfill what needs it (first run, resume, expired cursor), then apply new events,
         then reconcile when the schedule says so."""
-        tally = _Tally()
+        tally = Tally()
         with self._pool() as pool:
             cursor = self.cache.state_get(STATE_CURSOR)
             if full or cursor is None or self._cursor_expired(cursor, ask_server=True):
@@ -142,7 +88,7 @@ class SyncEngine:
             self._backfill_pending(pool, tally)
             try:
                 self._poll_events(pool, tally)
-            except _CursorGone:
+            except CursorGone:
                 log.warning("The event cursor is no longer known to Stripe; backfilling everything")
                 self._begin_full_backfill(tally)
                 self._backfill_pending(pool, tally)
@@ -158,11 +104,11 @@ class SyncEngine:
         cursor = self.cache.state_get(STATE_CURSOR)
         if cursor is None or self._pending() or self._cursor_expired(cursor, ask_server=False):
             return self.run(full=cursor is not None and not self._pending())
-        tally = _Tally()
+        tally = Tally()
         with self._pool() as pool:
             try:
                 self._poll_events(pool, tally)
-            except _CursorGone:
+            except CursorGone:
                 return self.run(full=True)
         self._finish(tally)
         return tally.report()
@@ -179,7 +125,7 @@ class SyncEngine:
                     f"Cannot reconcile {', '.join(sorted(unknown))}: not synced."
                 )
             chosen = tuple(r for r in self.resources if r.table in wanted)
-        tally = _Tally()
+        tally = Tally()
         with self._pool() as pool:
             self._reconcile(chosen, pool, tally)
         return tally.report()
@@ -187,7 +133,7 @@ class SyncEngine:
     def apply_event(self, event: dict) -> bool:
         """Apply one event (from a webhook, or a test) through the same rules as polling.
         True when it was new; False for an event already applied. Never moves the poll cursor."""
-        tally = _Tally()
+        tally = Tally()
         return self._apply_batch([event], None, tally, move_cursor=False) > 0
 
     def reconcile_due(self) -> bool:
@@ -210,7 +156,7 @@ class SyncEngine:
             elapsed = max(time.monotonic() - since, 1e-6)
             self.progress(SyncProgress(resource, objects, objects / elapsed, phase))
 
-    def _finish(self, tally: _Tally) -> None:
+    def _finish(self, tally: Tally) -> None:
         with self.cache.transaction():
             self.cache.state_set(STATE_LAST_SYNC, self._clock())
 
@@ -292,124 +238,8 @@ class SyncEngine:
         finally:
             stop.set()
 
-    # -- backfill -----------------------------------------------------------------------------
-    def _begin_full_backfill(self, tally: _Tally) -> None:
-        """Remember the newest event FIRST, so what happens during the backfill is applied after
-        it; then mark every resource as to be listed from the start."""
-        tally.full_backfill = True
-        newest = self.fetcher.newest_event()
-        since = None
-        if any(self.cache.count(r.table, include_deleted=True) for r in self.resources):
-            # Rows the new full list does not rewrite are gone from the server (events for them
-            # were lost): they are found by `updated_at < since`. updated_at has one-second
-            # resolution, so wait for the next second; every row written from now on is newer.
-            since = int(self._clock()) + 1
-            time.sleep(max(0.0, since - time.time()))
-        if newest is not None:
-            cursor = {"id": newest["id"], "created": newest.get("created")}
-        else:
-            cursor = {"id": None, "created": int(self._clock())}
-        with self.cache.transaction():
-            self.cache.state_set(STATE_CURSOR, cursor)
-            self.cache.state_set(STATE_FLOOR, newest.get("created") if newest else None)
-            for resource in self.resources:
-                state = self._backfill_state(resource) or {}
-                self.cache.state_set(
-                    BACKFILL_PREFIX + resource.table,
-                    {
-                        "done": False,
-                        "after": None,
-                        "objects": 0,
-                        "since": since,
-                        "fts_deferred": bool(state.get("fts_deferred")),
-                    },
-                )
-
-    def _backfill_pending(self, pool: Executor, tally: _Tally) -> None:
-        pending = self._pending()
-        if not pending:
-            return
-        states = {
-            r.table: self._backfill_state(r) or {"done": False, "after": None, "objects": 0}
-            for r in pending
-        }
-        started = {r.table: (time.monotonic(), states[r.table]["objects"]) for r in pending}
-        for kind, resource, page in self._pages(
-            pool, [(r, states[r.table]["after"]) for r in pending]
-        ):
-            state = states[resource.table]
-            if kind == "unsupported":
-                log.warning("The server does not list %s; skipping it", resource.path)
-                state.update(done=True, after=None, objects=0)
-                with self.cache.transaction():
-                    self._finish_backfill(resource, state, tally)
-                continue
-            if kind == "restart":
-                state.update(after=None, objects=0)
-                continue
-            assert page is not None
-            with self.cache.transaction():
-                if not state.get("fts_deferred"):
-                    self._drop_fts_triggers(resource.table)
-                    state["fts_deferred"] = True
-                if page.data:
-                    self.cache.upsert(resource.table, page.data)
-                    tally.wrote(resource.table, (o["id"] for o in page.data))
-                    state["after"] = page.data[-1]["id"]
-                    state["objects"] += len(page.data)
-                if not page.has_more or not page.data:
-                    self._finish_backfill(resource, state, tally)
-                self.cache.state_set(BACKFILL_PREFIX + resource.table, state)
-            since, before = started[resource.table]
-            self._report_progress(resource.table, state["objects"], since, "backfill")
-            self._check_cancel()
-        with self.cache.transaction():
-            if tally.full_backfill:
-                # A full backfill is a reconciliation; the schedule starts again from here.
-                self.cache.state_set(STATE_RECONCILED, self._clock())
-
-    def _finish_backfill(self, resource: Resource, state: dict[str, Any], tally: _Tally) -> None:
-        """Inside the last page's transaction: sweep rows the full list did not return, rebuild
-        the search index once, mark the resource done."""
-        table = resource.table
-        since = state.get("since")
-        if since is not None:
-            gone = [
-                row[0]
-                for row in self.cache.conn.execute(
-                    f"SELECT id FROM {table} WHERE deleted = 0 AND (updated_at IS NULL OR updated_at < ?)",
-                    (since,),
-                )
-            ]
-            for object_id in gone:
-                self.cache.mark_deleted(table, object_id)
-            tally.deleted(table, gone)
-        if state.get("fts_deferred"):
-            self._restore_fts(table)
-            state["fts_deferred"] = False
-        state.update(done=True, since=None)
-        self.cache.state_set(BACKFILL_PREFIX + table, state)
-
-    # Full-text triggers cost about half the ingest rate (DESIGN: 16.5k vs 34k rows/s); during a
-    # backfill the index is rebuilt once at the end instead. The drop is committed with the first
-    # page and the rebuild with the last, and the state records which, so a crash in between
-    # leaves a resumable backfill, and a finished one always has its triggers back.
-    def _drop_fts_triggers(self, table: str) -> None:
-        if TABLES[table].search:
-            for suffix in ("ai", "ad", "au"):
-                self.cache.conn.execute(f"DROP TRIGGER IF EXISTS {table}_{suffix}")
-
-    def _restore_fts(self, table: str) -> None:
-        spec = TABLES[table]
-        if not spec.search:
-            return
-        self._drop_fts_triggers(table)
-        self.cache.conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
-        for sql in fts_triggers_sql(spec):
-            self.cache.conn.execute(sql)
-
     # -- events -------------------------------------------------------------------------------
-    def _poll_events(self, pool: Executor, tally: _Tally) -> None:
+    def _poll_events(self, pool: Executor, tally: Tally) -> None:
         """Apply every event newer than the cursor, oldest first, one page per transaction."""
         cursor = self.cache.state_get(STATE_CURSOR) or {}
         since = time.monotonic()
@@ -424,7 +254,7 @@ class SyncEngine:
                 page = self.fetcher.page("/v1/events", {"ending_before": before})
             except NotFound as error:
                 if error.param == "ending_before":
-                    raise _CursorGone() from error
+                    raise CursorGone() from error
                 raise
             if not page.data:
                 return
@@ -434,7 +264,7 @@ class SyncEngine:
                 return
             before = page.data[0]["id"]
 
-    def _apply_all_events(self, pool: Executor, tally: _Tally) -> None:
+    def _apply_all_events(self, pool: Executor, tally: Tally) -> None:
         """No event existed when the backfill began, so every event there is now is newer."""
         events: list[dict[str, Any]] = []
         after = None
@@ -465,7 +295,7 @@ class SyncEngine:
         self,
         events: list[dict[str, Any]],
         pool: Executor | None,
-        tally: _Tally,
+        tally: Tally,
         *,
         move_cursor: bool,
     ) -> int:
@@ -529,7 +359,7 @@ class SyncEngine:
         self,
         decision: Decision,
         fetched: Mapping[tuple[str, str], dict[str, Any] | None],
-        tally: _Tally,
+        tally: Tally,
     ) -> None:
         table, object_id = decision.resource.table, decision.object_id
         if decision.action is Action.STALE:
@@ -549,7 +379,7 @@ class SyncEngine:
         tally.wrote(table, [object_id])
 
     def _write_current(
-        self, table: str, object_id: str, obj: dict[str, Any] | None, tally: _Tally
+        self, table: str, object_id: str, obj: dict[str, Any] | None, tally: Tally
     ) -> None:
         """Store what a retrieve answered: None (404) and a deleted stub both mean deleted."""
         if obj is None or obj.get("deleted") is True:
@@ -560,76 +390,3 @@ class SyncEngine:
             tally.wrote(table, [object_id])
 
     # -- reconciliation -----------------------------------------------------------------------
-    def _reconcile(self, resources: Sequence[Resource], pool: Executor, tally: _Tally) -> None:
-        listed: dict[str, set[str]] = {r.table: set() for r in resources}
-        complete: list[Resource] = []
-        counts = {r.table: 0 for r in resources}
-        since = time.monotonic()
-        for kind, resource, page in self._pages(pool, [(r, None) for r in resources]):
-            if kind == "unsupported":
-                continue
-            if kind == "restart":
-                continue  # the ids listed so far stay listed: a superset never deletes wrongly
-            assert page is not None
-            self._reconcile_page(resource.table, page.data, tally)
-            listed[resource.table].update(o["id"] for o in page.data)
-            counts[resource.table] += len(page.data)
-            self._report_progress(resource.table, counts[resource.table], since, "reconcile")
-            if not page.has_more or not page.data:
-                complete.append(resource)
-        for resource in complete:  # after the listing, so the fetch threads are free again
-            self._sweep_unlisted(resource, listed[resource.table], pool, tally)
-        with self.cache.transaction():
-            self.cache.state_set(STATE_RECONCILED, self._clock())
-
-    def _reconcile_page(self, table: str, objects: list[dict[str, Any]], tally: _Tally) -> None:
-        if not objects:
-            return
-        marks = ", ".join("?" * len(objects))
-        stored = {
-            row[0]: (row[1], row[2])
-            for row in self.cache.conn.execute(
-                f"SELECT id, data, deleted FROM {table} WHERE id IN ({marks})",
-                [o["id"] for o in objects],
-            )
-        }
-        differ = []
-        for obj in objects:
-            row = stored.get(obj["id"])
-            if row is None or row[1] or orjson.loads(row[0]) != obj:
-                differ.append(obj)
-        if differ:
-            with self.cache.transaction():
-                self.cache.upsert(table, differ)
-            tally.wrote(table, (o["id"] for o in differ))
-
-    def _sweep_unlisted(
-        self, resource: Resource, listed: set[str], pool: Executor, tally: _Tally
-    ) -> None:
-        table = resource.table
-        rows = self.cache.conn.execute(
-            f"SELECT id, updated_at FROM {table} WHERE deleted = 0"
-        ).fetchall()
-        unlisted = [(object_id, updated) for object_id, updated in rows if object_id not in listed]
-        if not unlisted:
-            return
-        if len(unlisted) <= VERIFY_AT_MOST:
-            # Not listed may also mean created after the list passed by: ask for each one.
-            decisions = [Decision(Action.REFETCH, resource, object_id) for object_id, _ in unlisted]
-            fetched = self._retrieve_all(decisions, pool)
-            with self.cache.transaction():
-                for object_id, _ in unlisted:
-                    obj = fetched[(table, object_id)]
-                    if (
-                        obj is None
-                        or obj.get("deleted") is True
-                        or self.cache.get(table, object_id) != obj
-                    ):
-                        self._write_current(table, object_id, obj, tally)
-            return
-        cutoff = int(self._clock()) - 1  # rows written during this reconcile are kept
-        with self.cache.transaction():
-            gone = [object_id for object_id, updated in unlisted if (updated or 0) < cutoff]
-            for object_id in gone:
-                self.cache.mark_deleted(table, object_id)
-        tally.deleted(table, gone)

@@ -1,0 +1,154 @@
+"""Backfill: list every resource page by page, one transaction per page, resumable."""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import Executor
+from typing import Any
+
+from desk_billing.core.cache import TABLES
+from desk_billing.core.cache.migrations import fts_triggers_sql
+from desk_billing.core.sync.common import (
+    BACKFILL_CHECKPOINT_PAGES,
+    BACKFILL_PREFIX,
+    STATE_CURSOR,
+    STATE_FLOOR,
+    STATE_RECONCILED,
+    Tally,
+)
+from desk_billing.core.sync.resources import Resource
+
+log = logging.getLogger(__name__)
+
+
+class Backfill:
+    """Mixin of SyncEngine: the backfill phase."""
+
+    def _begin_full_backfill(self, tally: Tally) -> None:
+        """Remember the newest event FIRST, so what happens during the backfill is applied after
+        it; then mark every resource as to be listed from the start."""
+        tally.full_backfill = True
+        newest = self.fetcher.newest_event()
+        since = None
+        if any(self.cache.count(r.table, include_deleted=True) for r in self.resources):
+            # Rows the new full list does not rewrite are gone from the server (events for them
+            # were lost): they are found by `updated_at < since`. updated_at has one-second
+            # resolution, so wait for the next second; every row written from now on is newer.
+            since = int(self._clock()) + 1
+            time.sleep(max(0.0, since - time.time()))
+        if newest is not None:
+            cursor = {"id": newest["id"], "created": newest.get("created")}
+        else:
+            cursor = {"id": None, "created": int(self._clock())}
+        with self.cache.transaction():
+            self.cache.state_set(STATE_CURSOR, cursor)
+            self.cache.state_set(STATE_FLOOR, newest.get("created") if newest else None)
+            for resource in self.resources:
+                state = self._backfill_state(resource) or {}
+                self.cache.state_set(
+                    BACKFILL_PREFIX + resource.table,
+                    {
+                        "done": False,
+                        "after": None,
+                        "objects": 0,
+                        "since": since,
+                        "fts_deferred": bool(state.get("fts_deferred")),
+                    },
+                )
+
+    def _backfill_pending(self, pool: Executor, tally: Tally) -> None:
+        pending = self._pending()
+        if not pending:
+            return
+        # Fewer, larger WAL checkpoints while pages stream in: each checkpoint syncs the disk,
+        # and at SQLite's default (1000 pages = 4 MB, about 2,000 objects) they halve the ingest
+        # rate (measured 3.0 vs 1.4 ms per 100-object page). Per connection; restored after.
+        checkpoint = self.cache.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        self.cache.conn.execute(
+            f"PRAGMA wal_autocheckpoint = {max(checkpoint, BACKFILL_CHECKPOINT_PAGES)}"
+        )
+        try:
+            self._backfill(pending, pool, tally)
+        finally:
+            self.cache.conn.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
+
+    def _backfill(self, pending: list[Resource], pool: Executor, tally: Tally) -> None:
+        states = {
+            r.table: self._backfill_state(r) or {"done": False, "after": None, "objects": 0}
+            for r in pending
+        }
+        started = {r.table: (time.monotonic(), states[r.table]["objects"]) for r in pending}
+        for kind, resource, page in self._pages(
+            pool, [(r, states[r.table]["after"]) for r in pending]
+        ):
+            state = states[resource.table]
+            if kind == "unsupported":
+                log.warning("The server does not list %s; skipping it", resource.path)
+                state.update(done=True, after=None, objects=0)
+                with self.cache.transaction():
+                    self._finish_backfill(resource, state, tally)
+                continue
+            if kind == "restart":
+                state.update(after=None, objects=0)
+                continue
+            assert page is not None
+            with self.cache.transaction():
+                if not state.get("fts_deferred"):
+                    self._drop_fts_triggers(resource.table)
+                    state["fts_deferred"] = True
+                if page.data:
+                    self.cache.upsert(resource.table, page.data)
+                    tally.wrote(resource.table, (o["id"] for o in page.data))
+                    state["after"] = page.data[-1]["id"]
+                    state["objects"] += len(page.data)
+                if not page.has_more or not page.data:
+                    self._finish_backfill(resource, state, tally)
+                self.cache.state_set(BACKFILL_PREFIX + resource.table, state)
+            since, before = started[resource.table]
+            self._report_progress(resource.table, state["objects"], since, "backfill")
+            self._check_cancel()
+        with self.cache.transaction():
+            if tally.full_backfill:
+                # A full backfill is a reconciliation; the schedule starts again from here.
+                self.cache.state_set(STATE_RECONCILED, self._clock())
+
+    def _finish_backfill(self, resource: Resource, state: dict[str, Any], tally: Tally) -> None:
+        """Inside the last page's transaction: sweep rows the full list did not return, rebuild
+        the search index once, mark the resource done."""
+        table = resource.table
+        since = state.get("since")
+        if since is not None:
+            gone = [
+                row[0]
+                for row in self.cache.conn.execute(
+                    f"SELECT id FROM {table} WHERE deleted = 0 AND (updated_at IS NULL OR updated_at < ?)",
+                    (since,),
+                )
+            ]
+            for object_id in gone:
+                self.cache.mark_deleted(table, object_id)
+            tally.deleted(table, gone)
+        if state.get("fts_deferred"):
+            self._restore_fts(table)
+            state["fts_deferred"] = False
+        state.update(done=True, since=None)
+        self.cache.state_set(BACKFILL_PREFIX + table, state)
+
+    # Full-text triggers cost about half the ingest rate (DESIGN: 16.5k vs 34k rows/s); during a
+    # backfill the index is rebuilt once at the end instead. The drop is committed with the first
+    # page and the rebuild with the last, and the state records which, so a crash in between
+    # leaves a resumable backfill, and a finished one always has its triggers back.
+    def _drop_fts_triggers(self, table: str) -> None:
+        if TABLES[table].search:
+            for suffix in ("ai", "ad", "au"):
+                self.cache.conn.execute(f"DROP TRIGGER IF EXISTS {table}_{suffix}")
+
+    def _restore_fts(self, table: str) -> None:
+        spec = TABLES[table]
+        if not spec.search:
+            return
+        self._drop_fts_triggers(table)
+        self.cache.conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
+        for sql in fts_triggers_sql(spec):
+            self.cache.conn.execute(sql)

@@ -1,0 +1,82 @@
+"""What the sync engine's parts share: sync-state keys, limits, progress and report types."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from desk_billing.core.errors import DeskBillingError
+
+log = logging.getLogger(__name__)
+
+# {"id": the newest event applied (None: none existed), "created": its time}
+STATE_CURSOR = "sync.cursor"
+STATE_FLOOR = "sync.floor"  # `created` of the newest event when the last full backfill began
+STATE_RECONCILED = "sync.reconciled_at"
+BACKFILL_PREFIX = "sync.backfill."  # + table: {"done", "after", "objects", "since", "fts_deferred"}
+
+EVENT_RETENTION_S = 30 * 24 * 3600
+# A cursor is treated as expired an hour early: our clock and Stripe's differ, and a silent gap
+# costs more than a backfill.
+EXPIRY_MARGIN_S = 3600
+DEFAULT_RECONCILE_EVERY_S = 24 * 3600
+# Above this many rows that a reconcile's list did not return, they are marked deleted without
+# asking for each one (a drift that large means a gap, not a missed event).
+VERIFY_AT_MOST = 100
+BACKFILL_CHECKPOINT_PAGES = 10_000
+
+
+class SyncCancelled(DeskBillingError):
+    """The caller's cancel event was set; what was committed stays, the next sync continues."""
+
+    def __init__(self) -> None:
+        super().__init__("Sync cancelled.")
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    resource: str  # cache table, or "events"
+    objects: int  # objects written so far in this phase for this resource
+    rate: float  # objects per second
+    phase: str  # 'backfill' | 'events' | 'reconcile'
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    objects: Mapping[str, int]  # cache table -> objects written in this call
+    events_applied: int
+    duration: float
+    changed: Mapping[str, frozenset[str]]  # cache table -> ids written or deleted
+    full_backfill: bool
+
+
+@dataclass
+class Tally:
+    started: float = field(default_factory=time.monotonic)
+    objects: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, set[str]] = field(default_factory=dict)
+    events_applied: int = 0
+    full_backfill: bool = False
+
+    def wrote(self, table: str, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        self.objects[table] = self.objects.get(table, 0) + len(ids)
+        self.changed.setdefault(table, set()).update(ids)
+
+    def deleted(self, table: str, ids: Iterable[str]) -> None:
+        self.changed.setdefault(table, set()).update(ids)
+
+    def report(self) -> SyncReport:
+        return SyncReport(
+            objects=dict(self.objects),
+            events_applied=self.events_applied,
+            duration=time.monotonic() - self.started,
+            changed={t: frozenset(ids) for t, ids in self.changed.items() if ids},
+            full_backfill=self.full_backfill,
+        )
+
+
+class CursorGone(Exception):
+    """Stripe no longer knows the event cursor: events were lost, a backfill is needed."""
