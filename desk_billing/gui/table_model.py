@@ -109,6 +109,12 @@ class CacheTableModel(QAbstractTableModel):
             lane="db",
         )
 
+    def set_order(self, column: int, order: Qt.SortOrder) -> None:
+        """Choose the order without querying yet (restoring a saved header before first show)."""
+        if 0 <= column < len(self.spec.columns) and self.spec.columns[column].sort_sql:
+            key = self.spec.columns[column].key
+            self._query = self._query.with_sort(key, order == Qt.SortOrder.DescendingOrder)
+
     def reload(self) -> None:
         self.set_query(self._query)
 

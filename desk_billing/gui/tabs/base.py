@@ -442,7 +442,7 @@ class ListTab(QWidget):
             self.view.horizontalHeader().restoreState(header)
             section = self.view.horizontalHeader().sortIndicatorSection()
             order = self.view.horizontalHeader().sortIndicatorOrder()
-            self.model.sort(section, order)
+            self.model.set_order(section, order)
         splitter = settings.value(f"tabs/{self.state_key()}/splitter")
         if isinstance(splitter, QByteArray) and not splitter.isEmpty():
             self.splitter.restoreState(splitter)
