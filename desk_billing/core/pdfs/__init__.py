@@ -28,7 +28,7 @@ from desk_billing.core.pdfs.fetch import (
     is_pdf,
 )
 from desk_billing.core.pdfs.names import pdf_filename, safe_filename
-from desk_billing.core.pdfs.single import SavedPdf, fetch_preview, save_invoice_pdfs
+from desk_billing.core.pdfs.single import SavedPdf, copy_pdf, fetch_preview, save_invoice_pdfs
 
 __all__ = [
     "DEFAULT_WORKERS",
@@ -47,6 +47,7 @@ __all__ = [
     "PdfError",
     "PdfFetcher",
     "SavedPdf",
+    "copy_pdf",
     "export_invoices",
     "fetch_preview",
     "is_pdf",

@@ -5,6 +5,9 @@ Each invoice is retrieved right before its download, for a fresh link (Stripe's 
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -14,7 +17,7 @@ from typing import Any
 
 from desk_billing.core.errors import NotFound
 from desk_billing.core.pdfs.export import DraftHasNoPdf, fetch_invoice_pdf
-from desk_billing.core.pdfs.fetch import FolderError, PdfFetcher, prepare_folder
+from desk_billing.core.pdfs.fetch import FolderError, PdfFetcher, folder_error, prepare_folder
 from desk_billing.core.pdfs.names import pdf_filename
 from desk_billing.core.profiles import AppPaths
 
@@ -108,3 +111,18 @@ def _prune(folder: Path) -> None:
             raise FolderError(
                 f"Could not tidy the preview folder {folder} ({error.strerror})."
             ) from error
+
+
+def copy_pdf(source: Path, target: Path) -> Path:
+    """ "Save as": copy a downloaded PDF to `target` through a temporary file and a rename."""
+    target = Path(target)
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.part")
+    try:
+        shutil.copyfile(source, temp)
+        os.replace(temp, target)
+    except OSError as error:
+        raise folder_error(error, target.parent) from error
+    finally:
+        if temp.exists():
+            temp.unlink()
+    return target
