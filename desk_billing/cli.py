@@ -416,12 +416,117 @@ def _invoices_export(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _add_refund_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "refund", help="refund a payment (pi_...) or charge (ch_...) through the operation journal"
+    )
+    parser.add_argument("id", metavar="PI_OR_CHARGE_ID", help="payment intent or charge to refund")
+    parser.add_argument(
+        "--amount", metavar="A", help="amount to refund, e.g. 12.50 (default: all that is left)"
+    )
+    parser.add_argument(
+        "--reason", metavar="R", help="duplicate, fraudulent or requested_by_customer"
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="do not ask for the live-mode confirmation"
+    )
+    parser.add_argument(
+        "--follow",
+        action="store_true",
+        help="wait until a pending refund is final (up to 2 minutes)",
+    )
+    parser.set_defaults(handler=_refund)
+
+
+def _resume_journal(journal: Any) -> None:
+    """Unfinished operations of an earlier run are sent again (same key) before anything new."""
+    report = journal.resume_unfinished()
+    for entry in report.succeeded:
+        print(f"resumed: {entry.kind} {entry.target or ''} -> {entry.result_id}", file=sys.stderr)
+    for entry in report.failed:
+        print(f"resumed: {entry.kind} {entry.target or ''} failed: {entry.error}", file=sys.stderr)
+    for entry in report.still_pending:
+        print(
+            f"still unconfirmed: {entry.kind} {entry.target or ''} ({entry.error})", file=sys.stderr
+        )
+
+
+def _refund(ctx: Context, args: argparse.Namespace) -> int:
+    from desk_billing.core.money import format_amount
+    from desk_billing.core.operations import Journal
+    from desk_billing.core.operations.confirm import LiveConfirmation, needs_confirmation
+    from desk_billing.core.operations.refunds import (
+        check_reason,
+        execute_refund,
+        follow_refund,
+        plan_refund,
+    )
+
+    check_reason(args.reason)  # before even a key is needed
+    gateway = ctx.gateway()
+    with ctx.cache() as cache:
+        journal = Journal(cache, gateway, ctx.profile.name, env=ctx.env)
+        _resume_journal(journal)
+        plan = plan_refund(gateway, args.id, args.amount, args.reason, cache=cache)
+        if needs_confirmation(gateway.mode) and not args.yes:
+            confirmation = LiveConfirmation(plan.target, plan.amount, plan.currency)
+            if not sys.stdin.isatty():
+                raise ValidationError(
+                    "Live mode needs a typed confirmation; run this in a terminal or add --yes."
+                )
+            typed = input(f"{plan.describe()}.\n{confirmation.prompt()}: ")
+            if not confirmation.matches(typed):
+                raise ValidationError("The confirmation did not match; nothing was refunded.")
+        result = execute_refund(journal, plan)
+        refund = result.object
+        if args.follow and refund["status"] not in ("succeeded", "failed", "canceled"):
+            refund = follow_refund(journal, refund["id"], timeout_s=120)
+        print(
+            f"{refund['id']} {refund['status']} {format_amount(refund['amount'], refund['currency'])}"
+        )
+        if refund["status"] == "failed":
+            raise DeskBillingError(
+                f"Refund {refund['id']} failed ({refund.get('failure_reason')})."
+            )
+    return EXIT_OK
+
+
+def _add_journal_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "journal", help="the operation journal: list it, resume unfinished operations, export CSV"
+    )
+    parser.add_argument("action", choices=["list", "resume", "export"], help="what to do")
+    parser.add_argument("--csv", metavar="FILE", help="where 'export' writes")
+    parser.add_argument("--limit", type=int, default=50, help="rows 'list' shows (default 50)")
+    parser.set_defaults(handler=_journal)
+
+
+def _journal(ctx: Context, args: argparse.Namespace) -> int:
+    from desk_billing.core.operations import Journal, entries, export_csv
+
+    with ctx.cache() as cache:
+        if args.action == "export":
+            if not args.csv:
+                raise ValidationError("Name the file to write with --csv FILE.")
+            count = export_csv(cache, args.csv)
+            print(f"{count} operations written to {args.csv}")
+        elif args.action == "resume":
+            _resume_journal(Journal(cache, ctx.gateway(), ctx.profile.name, env=ctx.env))
+        else:
+            for e in entries(cache, limit=args.limit):
+                fields = [_iso(e.created) or "", e.kind, e.target or "", e.amount_text, e.status]
+                print("\t".join([*fields, e.result_id or "", e.error or ""]))
+    return EXIT_OK
+
+
 SUB_COMMANDS: list[Callable[[Any], None]] = [
     _add_info_parser,
     _add_sandbox_parser,
     _add_sync_parser,
     _add_demo_parser,
     _add_invoices_parser,
+    _add_refund_parser,
+    _add_journal_parser,
 ]
 
 
