@@ -148,3 +148,42 @@ class PdfPreviewDialog(QDialog):
             self._task.cancel()
         self.document.close()
         super().done(result)
+
+
+def _gateway_of(widget: QWidget) -> Callable[[], Any] | None:
+    """The main window's gateway opener (its SyncController builds it once, on a worker)."""
+    sync = getattr(widget.window(), "sync", None)
+    return getattr(sync, "gateway", None)
+
+
+def install_pdf_actions(tab: Any, bar: QHBoxLayout) -> None:
+    """The Invoices tab's PDF buttons: preview the selected invoice, export a period's PDFs."""
+    from desk_billing.gui.dialogs.pdf_export import PdfExportDialog
+
+    def preview() -> None:
+        gateway, invoice_id = _gateway_of(tab), tab.selected_id()
+        if gateway is None or invoice_id is None:
+            tab.message.emit("Select an invoice to see its PDF.")
+            return
+        dialog = PdfPreviewDialog(tab.runner, gateway, invoice_id, parent=tab)
+        dialog.setObjectName("pdf-preview")
+        dialog.show()
+
+    def export() -> None:
+        gateway = _gateway_of(tab)
+        if gateway is None:
+            return
+        customer = tab.customer_edit.text().strip() if hasattr(tab, "customer_edit") else ""
+        dialog = PdfExportDialog(tab.runner, gateway, tab, customer=customer)
+        dialog.setObjectName("pdf-export")
+        dialog.show()
+
+    preview_button = QPushButton("PDF")
+    preview_button.setToolTip("Preview the selected invoice's PDF; save it or open it elsewhere")
+    preview_button.clicked.connect(preview)
+    export_button = QPushButton("Export PDFs…")
+    export_button.setToolTip("Download the PDFs of a period's invoices with an index.csv")
+    export_button.clicked.connect(export)
+    bar.addWidget(preview_button)
+    bar.addWidget(export_button)
+    tab.pdf_preview_button, tab.pdf_export_button = preview_button, export_button

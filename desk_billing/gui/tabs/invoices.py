@@ -38,6 +38,11 @@ class InvoicesTab(ListTab):
     spec = SPEC
     statuses = ("draft", "open", "paid", "uncollectible", "void")
 
+    def extra_filters(self, bar: Any) -> None:
+        from desk_billing.gui.pdf_preview import install_pdf_actions  # PDF buttons (issue 7)
+
+        install_pdf_actions(self, bar)
+
     def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
         return queries.invoice_detail(conn, object_id)
 
