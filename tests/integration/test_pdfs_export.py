@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -40,6 +41,7 @@ class Counting:
         self.sb = sb
         self.inner = sb.app.handle
         self.pdf = collections.Counter()
+        self.times: list[float] = []
         self.intercept = None  # (invoice_id, attempt) -> Response | None
         self.lock = threading.Lock()
         sb.app.handle = self.handle
@@ -49,6 +51,7 @@ class Counting:
             invoice_id = target.rsplit("/", 2)[-2]
             with self.lock:
                 self.pdf[invoice_id] += 1
+                self.times.append(time.monotonic())
                 attempt = self.pdf[invoice_id]
             if self.intercept is not None:
                 answer = self.intercept(invoice_id, attempt)
@@ -62,6 +65,7 @@ class Counting:
 
     def reset(self) -> None:
         self.pdf.clear()
+        self.times.clear()
         self.intercept = None
 
 
@@ -337,3 +341,13 @@ def test_full_disk_is_one_sentence_and_written_files_stay_valid(demo, tmp_path, 
     written = pdf_files(out)
     assert written and all(is_pdf(out / name) for name in written)
     assert not list(out.glob(".desk-billing-*.part"))
+
+
+def test_downloads_stay_within_stripes_file_rate(demo, counting, tmp_path, issue_days):
+    start, end = period(issue_days, 45)
+    report = export_invoices(make_gateway(demo), ExportRequest(tmp_path, start, end, status="all"))
+    times = sorted(counting.times)
+    assert report.downloaded == len(times) >= 40
+    busiest = max(sum(1 for t in times if first <= t < first + 1.0) for first in times)
+    assert busiest <= 25  # Stripe's ceiling; the client aims at 20/s
+    assert times[-1] - times[0] >= (len(times) - 5) / 20 - 0.1
