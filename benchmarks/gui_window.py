@@ -160,7 +160,7 @@ def child_first_paint(home: Path, cache: Path) -> None:
     window.show()
     app.exec()
     window.close()
-    print(f"rss_mb {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}", flush=True)
+    print(f"rss_mb {peak_rss_mb():.0f}", flush=True)
 
 
 def measure_first_paint(home: Path, cache: Path, runs: int = 3) -> tuple[float, float]:
@@ -182,6 +182,16 @@ def measure_first_paint(home: Path, cache: Path, runs: int = 3) -> tuple[float, 
     return statistics.median(times), rss
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Not getrusage: on Linux its maxrss survives exec,
+    so a child would report the parent's peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def wait(app, condition, timeout: float = 600.0) -> None:
     end = time.monotonic() + timeout
     while not condition():
@@ -199,8 +209,12 @@ def main() -> int:
     )
     parser.add_argument("--keep", type=Path, help="directory to keep (and reuse) the big cache in")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--build", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.build:
+        build_cache(Path(args.build[0]), int(args.build[1]))
+        return 0
     if args.child:
         child_first_paint(Path(args.child[0]), Path(args.child[1]))
         return 0
@@ -211,8 +225,10 @@ def main() -> int:
     work = args.keep or Path(tempfile.mkdtemp(prefix="desk-billing-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     cache = work / f"cache-{args.objects}.sqlite3"
-    if not cache.exists():
-        build_cache(cache, args.objects)
+    if not cache.exists():  # in a child process, so its memory is not counted as the window's
+        subprocess.run(
+            [sys.executable, __file__, "--build", str(cache), str(args.objects)], check=True
+        )
 
     first_paint, child_rss = measure_first_paint(work / "home-paint", cache)
     print(
@@ -288,7 +304,7 @@ def main() -> int:
             f"(heartbeat 5 ms; p99 gap {sorted(gaps)[int(len(gaps) * 0.99)]:.0f} ms; goal <= 50 ms)"
         )
         window.close()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     print(f"peak RSS: window process {child_rss:.0f} MB at first paint; {rss:.0f} MB after search and sync, "
           f"sandbox included (goal <= 400 MB)")  # fmt: skip
     return 0

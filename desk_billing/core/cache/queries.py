@@ -22,6 +22,7 @@ from desk_billing.core.money import to_decimal
 
 Kind = Literal["text", "id", "amount", "status", "date", "bool", "count"]
 _WORD = re.compile(r"\w+", re.UNICODE)
+DESC_INDEXED = frozenset({"t.created"})  # sort expressions whose index is declared DESC
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,11 @@ def _order(spec: ListSpec, query: ListQuery) -> list[tuple[str, bool]]:
     column = spec.column(query.sort or spec.default_sort)
     expression = column.sort_sql or spec.column(spec.default_sort).sort_sql or "t.created"
     keys = [(spec.pinned_sort, True)] if spec.pinned_sort else []
-    keys += [(expression, query.descending), ("t.rowid", query.descending)]
+    # The rowid breaks ties in the order the column's index stores them, so SQLite walks the
+    # index (forwards or backwards) instead of sorting the table: `created` is indexed DESC,
+    # which keeps equal values in ascending rowid order.
+    tie_descending = not query.descending if expression in DESC_INDEXED else query.descending
+    keys += [(expression, query.descending), ("t.rowid", tie_descending)]
     return keys
 
 
@@ -135,12 +140,17 @@ def _after(keys: list[tuple[str, bool]], after: Sequence[Any]) -> tuple[str, lis
     if len({desc for _, desc in keys}) == 1:  # one direction: a row value, which uses the index
         op = "<" if keys[0][1] else ">"
         return f"({', '.join(k for k, _ in keys)}) {op} ({', '.join('?' * len(keys))})", list(after)
+    # Mixed directions: the lexicographic OR, behind a range on the first key so the index seeks.
+    first, first_desc = keys[0]
     ors, params = [], []
     for i, (expression, desc) in enumerate(keys):
         equal = [f"{k} = ?" for k, _ in keys[:i]]
         ors.append("(" + " AND ".join([*equal, f"{expression} {'<' if desc else '>'} ?"]) + ")")
         params.extend([*after[:i], after[i]])
-    return "(" + " OR ".join(ors) + ")", params
+    return f"{first} {'<=' if first_desc else '>='} ? AND (" + " OR ".join(ors) + ")", [
+        after[0],
+        *params,
+    ]
 
 
 def fetch_page(

@@ -14,7 +14,7 @@ SPEC = ListSpec(
     (
         ListColumn("number", "Number", "t.number", sort_sql="coalesce(t.number, '')"),
         ListColumn("customer_name", "Customer", "coalesce(t.name, t.email, t.customer)"),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="coalesce(t.status, '')"),
+        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
         ListColumn("total", "Total", "t.total", "amount", sort_sql="coalesce(t.total, 0)"),
         ListColumn(
             "amount_remaining",

@@ -19,7 +19,7 @@ PAYMENTS = ListSpec(
         ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
         ListColumn("amount", "Amount", "t.amount", "amount", sort_sql="coalesce(t.amount, 0)"),
         ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="coalesce(t.status, '')"),
+        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
         ListColumn("customer", "Customer", f"coalesce({_CUSTOMER}, t.email, t.customer)"),
         ListColumn(
             "description", "Description", "t.description", sort_sql="coalesce(t.description, '')"
@@ -40,7 +40,7 @@ CHARGES = ListSpec(
             sort_sql="coalesce(t.amount_refunded, 0)",
         ),
         ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="coalesce(t.status, '')"),
+        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
         ListColumn("customer", "Customer", f"coalesce(t.name, t.email, {_CUSTOMER}, t.customer)"),
         ListColumn(
             "description", "Description", "t.description", sort_sql="coalesce(t.description, '')"
@@ -54,7 +54,7 @@ REFUNDS = ListSpec(
         ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
         ListColumn("amount", "Amount", "t.amount", "amount", sort_sql="coalesce(t.amount, 0)"),
         ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="coalesce(t.status, '')"),
+        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
         ListColumn("reason", "Reason", "t.reason", sort_sql="coalesce(t.reason, '')"),
         ListColumn("charge", "Charge", "t.charge", "id"),
         ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),

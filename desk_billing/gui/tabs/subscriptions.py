@@ -20,7 +20,7 @@ SPEC = ListSpec(
         ListColumn(
             "product_name", "Product", "(SELECT p.name FROM products p WHERE p.id = t.product)"
         ),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="coalesce(t.status, '')"),
+        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
         ListColumn(
             "unit_amount",
             "Price",
