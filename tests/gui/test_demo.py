@@ -7,7 +7,9 @@ import pytest
 from desk_billing import cli
 
 
-def test_demo_opens_the_gui_on_the_sandbox_with_a_session_key(monkeypatch, memory_keyring, desk_home):
+def test_demo_opens_the_gui_on_the_sandbox_with_a_session_key(
+    monkeypatch, memory_keyring, desk_home
+):
     pytest.importorskip("desk_billing.sandbox.seeding", reason="the demo seed has not landed yet")
     seen = {}
 
@@ -15,7 +17,9 @@ def test_demo_opens_the_gui_on_the_sandbox_with_a_session_key(monkeypatch, memor
         import stripe
 
         key = session_keys.get(ctx.profile.name)
-        client = stripe.StripeClient(key, base_addresses={"api": ctx.api_base}, max_network_retries=0)
+        client = stripe.StripeClient(
+            key, base_addresses={"api": ctx.api_base}, max_network_retries=0
+        )
         seen.update(
             demo=demo,
             key=key,
