@@ -81,10 +81,6 @@ def test_search_narrows_the_list(window, qtbot, seeded):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/cache/schema.py metadata_text skips SDK metadata (type(...) is dict) since e8492d3",
-)
 def test_metadata_values_are_searchable(window, qtbot, seeded):
     customers = window.tab(CustomersTab)
     search(qtbot, customers, "crm-1002")

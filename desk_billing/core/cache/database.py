@@ -29,8 +29,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _plain(obj: Any) -> dict[str, Any]:
-    """A plain dict: SDK objects (StripeObject) are not dicts; upsert takes both."""
-    if type(obj) is dict:
+    """JSON-ready dicts: decoded JSON (dict, OrderedDict) as is; SDK objects through to_dict()."""
+    if isinstance(obj, dict) and not hasattr(obj, "to_dict"):
         return obj
     to_dict = getattr(obj, "to_dict", None)
     return to_dict() if callable(to_dict) else dict(obj)

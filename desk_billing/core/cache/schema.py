@@ -24,7 +24,8 @@ def _scalar(value: Any) -> Any:
 
 
 # Extractors run for every column of every row a sync writes (~20 per object), so they test
-# `type(...) is dict` rather than isinstance(..., Mapping): objects are plain dicts from JSON.
+# isinstance(..., dict), which is cheap, rather than the Mapping ABC check, which halved the
+# upsert rate; JSON objects (plain or the SDK's OrderedDict) and StripeObjects are dicts.
 def field(*path: str) -> Extractor:
     """The value at a nested path, None when any step is missing; bools become 0/1."""
     if len(path) == 1:
@@ -34,7 +35,7 @@ def field(*path: str) -> Extractor:
     def extract(obj: Mapping[str, Any]) -> Any:
         value: Any = obj
         for step in path:
-            if type(value) is not dict:
+            if not isinstance(value, dict):
                 return None
             value = value.get(step)
         return _scalar(value)
@@ -48,10 +49,10 @@ def ref(*path: str) -> Extractor:
     def extract(obj: Mapping[str, Any]) -> Any:
         value: Any = obj
         for step in path:
-            if type(value) is not dict:
+            if not isinstance(value, dict):
                 return None
             value = value.get(step)
-        if type(value) is dict:
+        if isinstance(value, dict):
             value = value.get("id")
         return value if type(value) is str else None
 
@@ -63,7 +64,7 @@ def first_item(*path: str) -> Extractor:
 
     def extract(obj: Mapping[str, Any]) -> Any:
         items = obj.get("items")
-        data = items.get("data") if type(items) is dict else None
+        data = items.get("data") if isinstance(items, dict) else None
         if not data:
             return None
         return ref(*path)(data[0]) if path[-1] in ("price", "product") else field(*path)(data[0])
@@ -87,7 +88,7 @@ def either(*extractors: Extractor) -> Extractor:
 def metadata_text(obj: Mapping[str, Any]) -> str | None:
     """Metadata values joined by spaces, so full-text search finds them."""
     metadata = obj.get("metadata")
-    if type(metadata) is not dict or not metadata:
+    if not isinstance(metadata, dict) or not metadata:
         return None
     return " ".join(str(v) for v in metadata.values() if v not in (None, ""))
 
