@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import sqlite3
 
-import pytest
 from PySide6.QtCore import Qt
 
 from desk_billing.gui.main_window import MainWindow
