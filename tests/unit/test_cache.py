@@ -230,3 +230,24 @@ def test_a_reader_thread_sees_committed_writes_while_another_writes(tmp_path):
         thread.join()
     writer.close()
     assert seen == [1]  # WAL: the reader was not blocked and saw the last commit
+
+
+def test_sdk_shaped_objects_extract_like_plain_json(cache):
+    """The SDK decodes JSON into OrderedDicts and StripeObjects; columns and search must not care."""
+    from collections import OrderedDict
+
+    import stripe
+
+    raw = '{"id": "cus_9", "object": "customer", "created": 9, "email": "kenji@example.jp", "metadata": {"crm": "CRM-1002"}}'
+    ordered = json.loads(raw, object_pairs_hook=OrderedDict)
+    cache.upsert("customers", [ordered])
+    assert cache.search("customers", "crm-1002") == ["cus_9"]
+    sdk = stripe.StripeObject.construct_from(
+        dict(json.loads(raw), id="cus_10", email="sdk@example.jp"), "sk_test_x"
+    )
+    cache.upsert("customers", [sdk])
+    assert cache.get("customers", "cus_10")["metadata"] == {"crm": "CRM-1002"}
+    assert cache.conn.execute("SELECT email FROM customers WHERE id = 'cus_10'").fetchone()[0] == (
+        "sdk@example.jp"
+    )
+    assert sorted(cache.search("customers", "CRM-1002")) == ["cus_10", "cus_9"]
