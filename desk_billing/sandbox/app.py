@@ -265,6 +265,8 @@ class SandboxApp:
         call = Call(self.state, verb, path, params, args)
         with self.state.lock:
             result = route.handler(call)
+        if callable(result):  # work that needs no state (rendering a document): outside the lock
+            result = result()
         if isinstance(result, Response):
             return result
         return Response(200, encode_json(result))

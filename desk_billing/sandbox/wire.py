@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 from urllib.parse import parse_qsl
+
+import orjson
 
 from .errors import invalid
 
@@ -48,5 +49,9 @@ def decode_form(body: str) -> dict[str, Any]:
 
 
 def encode_json(obj: Any) -> bytes:
-    """JSON as Stripe sends it: UTF-8, non-ASCII kept as is."""
-    return json.dumps(obj, ensure_ascii=False, indent=2).encode("utf-8")
+    """JSON as Stripe sends it: pretty-printed UTF-8, non-ASCII kept as is.
+
+    orjson, because the stdlib encoder with indentation costs ~35 ms for a page of 100 invoices,
+    and it runs under the account lock: it made the sandbox, not the client, the bottleneck.
+    """
+    return orjson.dumps(obj, option=orjson.OPT_INDENT_2)

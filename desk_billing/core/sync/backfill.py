@@ -12,12 +12,14 @@ from desk_billing.core.cache.migrations import fts_triggers_sql
 from desk_billing.core.sync.common import (
     BACKFILL_CHECKPOINT_PAGES,
     BACKFILL_PREFIX,
+    CHANGED_IDS_AT_MOST,
     STATE_CURSOR,
     STATE_FLOOR,
     STATE_RECONCILED,
     Tally,
 )
 from desk_billing.core.sync.resources import Resource
+from desk_billing.core.sync.windows import Window, WindowedWalk
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,7 @@ class Backfill:
                     BACKFILL_PREFIX + resource.table,
                     {
                         "done": False,
-                        "after": None,
+                        "windows": [Window(key=0).to_state()],
                         "objects": 0,
                         "since": since,
                         "fts_deferred": bool(state.get("fts_deferred")),
@@ -75,39 +77,50 @@ class Backfill:
 
     def _backfill(self, pending: list[Resource], pool: Executor, tally: Tally) -> None:
         states = {
-            r.table: self._backfill_state(r) or {"done": False, "after": None, "objects": 0}
-            for r in pending
+            r.table: self._backfill_state(r) or {"done": False, "objects": 0} for r in pending
         }
+        windows = {r.table: _windows_of(states[r.table]) for r in pending}
         started = {r.table: (time.monotonic(), states[r.table]["objects"]) for r in pending}
-        for kind, resource, page in self._pages(
-            pool, [(r, states[r.table]["after"]) for r in pending]
-        ):
-            state = states[resource.table]
+        walk = WindowedWalk(self.fetcher, pool, self.concurrency, self.cancel)
+        for kind, resource, key, value in walk.walk([(r, windows[r.table]) for r in pending]):
+            state, own = states[resource.table], windows[resource.table]
+            if state.get("done"):
+                continue  # e.g. a second window of a resource already found unsupported
             if kind == "unsupported":
                 log.warning("The server does not list %s; skipping it", resource.path)
-                state.update(done=True, after=None, objects=0)
+                state.update(objects=0)
                 with self.cache.transaction():
                     self._finish_backfill(resource, state, tally)
                 continue
+            window = next(w for w in own if w.key == key)
             if kind == "restart":
-                state.update(after=None, objects=0)
+                window.after = None
                 continue
-            assert page is not None
+            if kind == "split":
+                window.lo = value.hi
+                own.append(Window(key=value.key, lo=value.lo, hi=value.hi))
             with self.cache.transaction():
-                if not state.get("fts_deferred"):
-                    self._drop_fts_triggers(resource.table)
-                    state["fts_deferred"] = True
-                if page.data:
-                    self.cache.upsert(resource.table, page.data)
-                    tally.wrote(resource.table, (o["id"] for o in page.data))
-                    state["after"] = page.data[-1]["id"]
-                    state["objects"] += len(page.data)
-                if not page.has_more or not page.data:
+                if kind == "page":
+                    page = value
+                    if not state.get("fts_deferred"):
+                        self._drop_fts_triggers(resource.table)
+                        state["fts_deferred"] = True
+                    if page.data:
+                        self.cache.upsert(resource.table, page.data)
+                        tally.wrote(resource.table, (o["id"] for o in page.data))
+                        window.after = page.data[-1]["id"]
+                        state["objects"] += len(page.data)
+                    window.done = not page.has_more or not page.data
+                elif kind == "window_done":
+                    window.done = True
+                state["windows"] = [w.to_state() for w in own]
+                if all(w.done for w in own):
                     self._finish_backfill(resource, state, tally)
                 self.cache.state_set(BACKFILL_PREFIX + resource.table, state)
             since, before = started[resource.table]
             self._report_progress(resource.table, state["objects"], since, "backfill")
             self._check_cancel()
+        self._check_cancel()
         with self.cache.transaction():
             if tally.full_backfill:
                 # A full backfill is a reconciliation; the schedule starts again from here.
@@ -119,15 +132,21 @@ class Backfill:
         table = resource.table
         since = state.get("since")
         if since is not None:
+            where = "deleted = 0 AND (updated_at IS NULL OR updated_at < ?)"
+            # Enough ids for the report (past the cap it names the table), then one UPDATE: a
+            # Python loop over what can be the whole table held the GIL, and so the GUI, for
+            # hundreds of milliseconds (issue 5).
             gone = [
                 row[0]
                 for row in self.cache.conn.execute(
-                    f"SELECT id FROM {table} WHERE deleted = 0 AND (updated_at IS NULL OR updated_at < ?)",
-                    (since,),
+                    f"SELECT id FROM {table} WHERE {where} LIMIT ?",
+                    (since, CHANGED_IDS_AT_MOST + 1),
                 )
             ]
-            for object_id in gone:
-                self.cache.mark_deleted(table, object_id)
+            self.cache.conn.execute(
+                f"UPDATE {table} SET deleted = 1, updated_at = ? WHERE {where}",
+                (int(time.time()), since),
+            )
             tally.deleted(table, gone)
         if state.get("fts_deferred"):
             self._restore_fts(table)
@@ -152,3 +171,10 @@ class Backfill:
         self.cache.conn.execute(f"INSERT INTO {table}_fts ({table}_fts) VALUES ('rebuild')")
         for sql in fts_triggers_sql(spec):
             self.cache.conn.execute(sql)
+
+
+def _windows_of(state: dict[str, Any]) -> list[Window]:
+    """The resume windows of a resource's backfill state (one window from the top when new)."""
+    if state.get("windows"):
+        return [Window.from_state(w) for w in state["windows"]]
+    return [Window(key=0, after=state.get("after"))]

@@ -15,7 +15,8 @@ log = logging.getLogger(__name__)
 STATE_CURSOR = "sync.cursor"
 STATE_FLOOR = "sync.floor"  # `created` of the newest event when the last full backfill began
 STATE_RECONCILED = "sync.reconciled_at"
-BACKFILL_PREFIX = "sync.backfill."  # + table: {"done", "after", "objects", "since", "fts_deferred"}
+# + table: {"done", "windows": [{key, lo, hi, after, done}], "objects", "since", "fts_deferred"}
+BACKFILL_PREFIX = "sync.backfill."
 
 EVENT_RETENTION_S = 30 * 24 * 3600
 # A cursor is treated as expired an hour early: our clock and Stripe's differ, and a silent gap
@@ -26,6 +27,11 @@ DEFAULT_RECONCILE_EVERY_S = 24 * 3600
 # asking for each one (a drift that large means a gap, not a missed event).
 VERIFY_AT_MOST = 100
 BACKFILL_CHECKPOINT_PAGES = 10_000
+# Past this many ids in one table, a report names the table instead of its rows (ALL_ROWS): the
+# GUI re-reads the rows it shows either way, and a sweep's million ids cost it seconds of
+# hashing and garbage collection with the GIL held (issue 5: stalls during a full sync).
+CHANGED_IDS_AT_MOST = 10_000
+ALL_ROWS = "*"
 
 
 class SyncCancelled(DeskBillingError):
@@ -48,7 +54,7 @@ class SyncReport:
     objects: Mapping[str, int]  # cache table -> objects written in this call
     events_applied: int
     duration: float
-    changed: Mapping[str, frozenset[str]]  # cache table -> ids written or deleted
+    changed: Mapping[str, frozenset[str]]  # cache table -> ids written or deleted, or {ALL_ROWS}
     full_backfill: bool
 
 
@@ -63,10 +69,20 @@ class Tally:
     def wrote(self, table: str, ids: Iterable[str]) -> None:
         ids = list(ids)
         self.objects[table] = self.objects.get(table, 0) + len(ids)
-        self.changed.setdefault(table, set()).update(ids)
+        self._changed(table, ids)
 
     def deleted(self, table: str, ids: Iterable[str]) -> None:
-        self.changed.setdefault(table, set()).update(ids)
+        self._changed(table, list(ids))
+
+    def _changed(self, table: str, ids: list[str]) -> None:
+        known = self.changed.setdefault(table, set())
+        if ALL_ROWS in known:
+            return
+        if len(known) + len(ids) > CHANGED_IDS_AT_MOST:
+            known.clear()
+            known.add(ALL_ROWS)
+        else:
+            known.update(ids)
 
     def report(self) -> SyncReport:
         return SyncReport(

@@ -46,6 +46,10 @@ class Fetcher:
             bool(body.get("has_more")),
         )
 
+    def list_page_with(self, resource: Resource, params: Mapping[str, Any]) -> Page:
+        """A page of a resource's list with extra filters (a `created` window, a cursor)."""
+        return self.page(resource.path, {**resource.list_params, **params})
+
     def list_page(self, resource: Resource, after: str | None) -> Page:
         params = dict(resource.list_params)
         if after:

@@ -1235,17 +1235,23 @@ def invoice_pdf(call: Call) -> Any:
     invoice = _document_invoice(call)
     if not isinstance(invoice, dict):
         return invoice
-    customer = call.state.get("customers", invoice["customer"]) or {}
-    body = render_invoice_pdf(invoice, customer)
-    return Response(
-        200,
-        body,
-        {
-            "Content-Disposition": f'inline; filename="{pdf_filename(invoice)}"',
-            "Cache-Control": "no-store",
-        },
-        content_type="application/pdf",
-    )
+    # Snapshot under the account lock, render after it (app._control runs a returned callable
+    # outside the lock): rendering takes ~20 ms and must not stall every other request.
+    invoice = copy.deepcopy(invoice)
+    customer = copy.deepcopy(call.state.get("customers", invoice["customer"]) or {})
+
+    def render() -> Response:
+        return Response(
+            200,
+            render_invoice_pdf(invoice, customer),
+            {
+                "Content-Disposition": f'inline; filename="{pdf_filename(invoice)}"',
+                "Cache-Control": "no-store",
+            },
+            content_type="application/pdf",
+        )
+
+    return render
 
 
 @control.route("get", "/_sandbox/invoices/{invoice}/hosted")

@@ -1,0 +1,213 @@
+"""Backfill listing in `created` windows that split while they run, so big resources keep every
+fetch thread busy until the end instead of one thread paging them alone.
+
+A resource starts as one window (all time). When a fetch thread has nothing left to do, the
+busiest window still running is cut in two at a time below what it has reached: it keeps the
+newer part and a new window takes the older part (`created[gte]` / `created[lt]` filters on the
+same newest-first list). Where to cut is guessed from the window's own pace — as far back again
+as it has already walked — so an account whose history is recent is not split into empty years.
+
+Every window has its own resume cursor, and a split reaches the writer (which persists it) before
+the new window's first page, so a killed backfill resumes with no gap and no double work beyond
+one page. Stripe's lists combine cursors with `created` filters, which is all this relies on.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from desk_billing.core.errors import NotFound
+from desk_billing.core.sync.fetch import Fetcher
+from desk_billing.core.sync.resources import Resource
+
+log = logging.getLogger(__name__)
+
+# Before Stripe existed: the lower bound of the first window of every resource.
+EPOCH_FLOOR = 1_262_304_000  # 2010-01-01
+MIN_SPAN_S = 600  # windows narrower than this are not split again
+
+
+@dataclass
+class Window:
+    """A slice [lo, hi) of one resource's `created` range and how far its listing got."""
+
+    key: int
+    lo: int = EPOCH_FLOOR
+    hi: int | None = None  # None: up to now
+    after: str | None = None
+    done: bool = False
+
+    def params(self) -> dict[str, Any]:
+        created: dict[str, int] = {"gte": self.lo}
+        if self.hi is not None:
+            created["lt"] = self.hi
+        params: dict[str, Any] = {"created": created}
+        if self.after:
+            params["starting_after"] = self.after
+        return params
+
+    def to_state(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_state(cls, value: dict[str, Any]) -> Window:
+        return cls(**{k: value.get(k) for k in ("key", "lo", "hi", "after", "done")})
+
+
+@dataclass
+class _Running:
+    """What the coordinator knows of a window being walked (guarded by the walk's lock)."""
+
+    resource: Resource
+    window: Window
+    first: int | None = None  # `created` of the newest object seen
+    last: int | None = None  # `created` of the oldest object seen so far
+    pages: int = 0
+
+
+class WindowedWalk:
+    """Lists resources through windows on fetch threads; yields messages on the caller's thread:
+
+    ("page", resource, window_key, page) — one page, oldest objects last;
+    ("split", resource, window_key, new_window) — window_key now starts at new_window.hi;
+    ("window_done", resource, window_key, None) — nothing left in that window;
+    ("restart", resource, window_key, None) — its resume object is gone, listed from the top again;
+    ("unsupported", resource, None, None) — the server does not list this resource.
+    """
+
+    def __init__(
+        self, fetcher: Fetcher, pool: Executor, concurrency: int, cancel: threading.Event
+    ) -> None:
+        self.fetcher = fetcher
+        self.pool = pool
+        self.concurrency = concurrency
+        self.cancel = cancel
+        self._lock = threading.Lock()
+        self._queue: queue.Queue[tuple[str, Resource, Any, Any]] = queue.Queue()
+        self._stop = threading.Event()
+        self._running: dict[tuple[str, int], _Running] = {}
+        self._waiting = 0  # windows submitted but not started
+        self._next_key: dict[str, int] = {}
+
+    def walk(
+        self, plan: list[tuple[Resource, list[Window]]]
+    ) -> Iterator[tuple[str, Resource, Any, Any]]:
+        live = 0
+        for resource, windows in plan:
+            self._next_key[resource.table] = 1 + max((w.key for w in windows), default=0)
+            for window in windows:
+                if not window.done:
+                    # The walk's own copy: its cursor runs ahead of what the caller has written,
+                    # and only what is written may be persisted as a resume point.
+                    self._submit(resource, replace(window))
+                    live += 1
+        try:
+            while live:
+                try:
+                    message = self._queue.get(timeout=0.1)
+                except queue.Empty:
+                    if self.cancel.is_set():
+                        return
+                    continue
+                kind, resource, key, value = message
+                if kind == "error":
+                    raise value
+                if kind == "ended":
+                    live -= 1
+                    split = self._split_if_idle()
+                    if split is not None:
+                        yield split
+                        live += 1
+                    continue
+                yield message
+        finally:
+            self._stop.set()
+
+    # -- coordinator (caller's thread) ------------------------------------------------------------
+    def _submit(self, resource: Resource, window: Window) -> None:
+        with self._lock:
+            self._waiting += 1
+        self.pool.submit(self._walk_window, resource, window)
+
+    def _split_if_idle(self) -> tuple[str, Resource, int, Window] | None:
+        """Cut the busiest running window when a fetch thread would otherwise sit idle."""
+        with self._lock:
+            if self._waiting or len(self._running) >= self.concurrency:
+                return None
+            candidates = [
+                r
+                for r in self._running.values()
+                if r.pages
+                and r.last is not None
+                and r.first is not None
+                and r.last - r.window.lo > MIN_SPAN_S
+            ]
+            if not candidates:
+                return None
+            busiest = max(candidates, key=lambda r: r.pages)
+            lo, last = busiest.window.lo, busiest.last
+            walked = max(busiest.first - last, MIN_SPAN_S)
+            # As far back again as walked; when that is past the window's start, halve what is left.
+            cut = last - walked if last - walked > lo else lo + (last - lo) // 2
+            resource, window = busiest.resource, busiest.window
+            key = self._next_key[resource.table]
+            self._next_key[resource.table] = key + 1
+            older = Window(key=key, lo=window.lo, hi=cut)
+            window.lo = cut  # the running walker's next request starts from here
+        log.debug(
+            "split %s window %s at %s: %s running",
+            resource.table,
+            window.key,
+            cut,
+            len(self._running),
+        )
+        self._submit(resource, older)
+        return ("split", resource, window.key, replace(older))
+
+    # -- fetch threads ------------------------------------------------------------------------------
+    def _walk_window(self, resource: Resource, window: Window) -> None:
+        running = _Running(resource, window)
+        with self._lock:
+            self._waiting -= 1
+            self._running[(resource.table, window.key)] = running
+        try:
+            while not self._stop.is_set() and not self.cancel.is_set():
+                with self._lock:
+                    params = window.params()
+                try:
+                    page = self.fetcher.list_page_with(resource, params)
+                except NotFound as error:
+                    if window.after and error.param == "starting_after":
+                        with self._lock:
+                            window.after = None
+                        self._queue.put(("restart", resource, window.key, None))
+                        continue
+                    if not window.after and window.key == 0:
+                        self._queue.put(("unsupported", resource, None, None))
+                        return
+                    raise
+                self._queue.put(("page", resource, window.key, page))
+                if not page.has_more or not page.data:
+                    self._queue.put(("window_done", resource, window.key, None))
+                    return
+                with self._lock:
+                    window.after = page.data[-1]["id"]
+                    created = [
+                        o.get("created") for o in page.data if isinstance(o.get("created"), int)
+                    ]
+                    if created:
+                        running.first = max(created) if running.first is None else running.first
+                        running.last = min(created)
+                    running.pages += 1
+        except BaseException as error:  # handed to the caller's thread, which raises it
+            self._queue.put(("error", resource, window.key, error))
+        finally:
+            with self._lock:
+                self._running.pop((resource.table, window.key), None)
+            self._queue.put(("ended", resource, window.key, None))
