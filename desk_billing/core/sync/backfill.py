@@ -13,6 +13,7 @@ from desk_billing.core.sync.common import (
     BACKFILL_CHECKPOINT_PAGES,
     BACKFILL_PREFIX,
     CHANGED_IDS_AT_MOST,
+    HISTORY_EVENT_PAGES,
     STATE_CURSOR,
     STATE_FLOOR,
     STATE_RECONCILED,
@@ -43,7 +44,11 @@ class Backfill:
             cursor = {"id": newest["id"], "created": newest.get("created")}
         else:
             cursor = {"id": None, "created": int(self._clock())}
+        history = self._event_history(newest)
         with self.cache.transaction():
+            if history:
+                # Recorded as applied: their changes are in the objects the backfill reads.
+                self.cache.upsert("events", history)
             self.cache.state_set(STATE_CURSOR, cursor)
             self.cache.state_set(STATE_FLOOR, newest.get("created") if newest else None)
             for resource in self.resources:
@@ -58,6 +63,20 @@ class Backfill:
                         "fts_deferred": bool(state.get("fts_deferred")),
                     },
                 )
+
+    def _event_history(self, newest: dict[str, Any] | None) -> list[dict[str, Any]]:
+        """The events up to the cursor (at most HISTORY_EVENT_PAGES pages), so the Activity view
+        shows the recent past from the first sync on, not only what happens afterwards."""
+        if newest is None:
+            return []
+        events, after = [newest], newest["id"]
+        for _ in range(HISTORY_EVENT_PAGES):
+            page = self.fetcher.page("/v1/events", {"starting_after": after})
+            events.extend(page.data)
+            if not page.has_more or not page.data:
+                break
+            after = page.data[-1]["id"]
+        return events
 
     def _backfill_pending(self, pool: Executor, tally: Tally) -> None:
         pending = self._pending()
