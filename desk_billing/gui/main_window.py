@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QVBoxLayout, QW
 
 from desk_billing.core.profiles import SYNC_INTERVAL_S, AppPaths, ProfileStore
 from desk_billing.core.secrets import KeyringStore, SessionKeyStore, check_key
+from desk_billing.gui.actions import ActionHub, AuditPage
 from desk_billing.gui.dialogs.errors import show_error
 from desk_billing.gui.dialogs.key_setup import KeySetupDialog
 from desk_billing.gui.profile_switcher import ProfileSwitcher
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.sync: SyncController | None = None
         self.tabs_by_class: dict[type[ListTab], ListTab] = {}
+        self.operations: ActionHub | None = None
+        self.audit: AuditPage | None = None
         self._sync_on_start = sync_on_start
         self._build()
         self.set_session(session)
@@ -87,6 +90,7 @@ class MainWindow(QMainWindow):
         self.banner.action_clicked.connect(self._banner_action)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
+        self.tabs.currentChanged.connect(self._mirror_actions)
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -116,7 +120,7 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addAction("Export current list as CSV…", lambda: self.current_tab()._ask_export())
+        file_menu.addAction("Export current list as CSV…", self._export_current)
         file_menu.addSeparator()
         file_menu.addAction("Quit", QKeySequence.StandardKey.Quit, self.close)
         account_menu = menu.addMenu("&Account")
@@ -127,12 +131,12 @@ class MainWindow(QMainWindow):
         find = QAction("Search", self, shortcut=QKeySequence.StandardKey.Find)
         find.triggered.connect(self.focus_search)
         view_menu.addAction(find)
-        for number, cls in enumerate(TAB_CLASSES, start=1):
-            action = QAction(
-                cls.title.replace("&&", "&"), self, shortcut=QKeySequence(f"Ctrl+{number}")
-            )
+        titles = [cls.title.replace("&&", "&") for cls in TAB_CLASSES] + ["Audit"]
+        for number, title in enumerate(titles, start=1):
+            action = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{number}"))
             action.triggered.connect(lambda _=False, i=number - 1: self.tabs.setCurrentIndex(i))
             view_menu.addAction(action)
+        self.actions_menu = menu.addMenu("A&ctions")  # the current tab's buttons
 
         self._tick = QTimer(self, interval=1000)
         self._tick.timeout.connect(self._heartbeat)
@@ -146,14 +150,23 @@ class MainWindow(QMainWindow):
             self.sync.deleteLater()
         self._save_tab_states()
         self.session = session
+        sync = SyncController(session, self.runner, self)
+        if self.operations is not None:
+            self.operations.deleteLater()
+        self.operations = operations = ActionHub(self.runner, session, sync.gateway, self)
+        self.operations.message.connect(lambda text: self.status.show_message(text, 10000))
+
+        def opened(last_sync: Any) -> None:
+            self.status.set_last_sync(last_sync)
+            # Operations a crash or a lost connection left unconfirmed are settled (on a worker).
+            operations.resume_unfinished()
+
         # The db lane runs one query at a time in order, so the tabs' first queries find the file.
         self.runner.run(
-            open_cache_task(session),
-            success=self.status.set_last_sync,
-            error=self.report_error,
-            lane="db",
+            open_cache_task(session), success=opened, error=self.report_error, lane="db"
         )
         current = self.settings.value("window/tab", 0, type=int)
+        self.tabs.blockSignals(True)  # the Actions menu follows once the new tabs are in
         while self.tabs.count():
             old = self.tabs.widget(0)
             self.tabs.removeTab(0)
@@ -164,9 +177,15 @@ class MainWindow(QMainWindow):
             tab.message.connect(lambda text: self.status.show_message(text, 5000))
             tab.error.connect(self.report_error)
             tab.restore_state(self.settings)
+            tab.install_actions(self.operations)
+            self.operations.changed.connect(tab.refresh)
             self.tabs.addTab(tab, cls.title)
             self.tabs_by_class[cls] = tab
+        self.audit = AuditPage(self.operations)
+        self.tabs.addTab(self.audit, "Audit")
+        self.tabs.blockSignals(False)
         self.tabs.setCurrentIndex(min(max(current, 0), self.tabs.count() - 1))
+        self._mirror_actions()
 
         profile = session.profile
         account = profile.account_name or profile.account_id or "account not checked yet"
@@ -180,7 +199,7 @@ class MainWindow(QMainWindow):
         if session.mode == "live" and not session.demo:
             self.banner.show_message("live", "LIVE mode: these are real customers and real money.")
 
-        self.sync = SyncController(session, self.runner, self)
+        self.sync = sync
         self.sync.started.connect(lambda: self.status.syncing(True))
         self.sync.progress.connect(self.status.show_progress)
         self.sync.synced.connect(self._synced)
@@ -283,16 +302,29 @@ class MainWindow(QMainWindow):
         else:
             show_error(self, failure)
 
-    def current_tab(self) -> ListTab:
+    def current_tab(self) -> ListTab | AuditPage:
         return self.tabs.currentWidget()
+
+    def _mirror_actions(self, _index: int = -1) -> None:
+        if self.operations is not None:
+            self.operations.mirror(self.actions_menu, self.tabs.currentWidget())
 
     def tab(self, cls: type[ListTab]) -> ListTab:
         return self.tabs_by_class[cls]
 
     def focus_search(self) -> None:
         tab = self.current_tab()
+        if not isinstance(tab, ListTab):
+            return
         tab.search.setFocus()
         tab.search.selectAll()
+
+    def _export_current(self) -> None:
+        tab = self.current_tab()
+        if isinstance(tab, ListTab):
+            tab._ask_export()
+        else:
+            tab.export_action.trigger()
 
     def _save_tab_states(self) -> None:
         for tab in self.tabs_by_class.values():

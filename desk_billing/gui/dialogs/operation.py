@@ -74,6 +74,7 @@ class OperationDialog(QDialog):
     changed = Signal(
         object
     )  # {table: frozenset(ids)} for CacheTableModel.refresh / ListTab.refresh
+    failed = Signal(object)  # TaskError: the main window disables an action Stripe refused (403)
     ok_text = "OK"
 
     def __init__(
@@ -173,6 +174,7 @@ class OperationDialog(QDialog):
 
     def _failed(self, failure: TaskError) -> None:
         self._set_busy(False)
+        self.failed.emit(failure)
         if not failure.expected:
             show_error(self, failure)
             return

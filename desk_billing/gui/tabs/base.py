@@ -43,6 +43,7 @@ from PySide6.QtWidgets import (
 from desk_billing.core.cache import queries
 from desk_billing.core.cache.queries import ListQuery, ListSpec
 from desk_billing.gui import formatting
+from desk_billing.gui.actions import ActionBar, ActionHub, Selection, TabAction
 from desk_billing.gui.delegates import StatusDelegate
 from desk_billing.gui.detail import placeholder
 from desk_billing.gui.table_model import CacheTableModel, reader
@@ -81,6 +82,7 @@ class ListTab(QWidget):
         self.cache_path = Path(cache_path)
         self.mode = mode
         self._detail_version = 0
+        self.action_bar: ActionBar | None = None
         self.model = self._make_model(self.spec)
         self._build()
         self.activated = False  # lists query the cache when first shown, not all five at start
@@ -91,6 +93,7 @@ class ListTab(QWidget):
         model.total_changed.connect(self._show_total)
         model.failed.connect(self.error.emit)
         model.refreshed.connect(self._after_refresh)
+        model.modelReset.connect(self._check_selection, Qt.ConnectionType.QueuedConnection)
         return model
 
     def _build(self) -> None:
@@ -188,6 +191,7 @@ class ListTab(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(bar)
         layout.addWidget(self.splitter, 1)
+        self._layout = layout
 
         self._add_action("Copy id", QKeySequence.StandardKey.Copy, self.copy_id)
         self._add_action("Open in Stripe Dashboard", QKeySequence("Ctrl+D"), self.open_dashboard)
@@ -217,6 +221,7 @@ class ListTab(QWidget):
 
     def _connect_selection(self) -> None:
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
+        self._check_selection()
 
     def column_width(self, column: queries.ListColumn) -> int:
         if column.key == "currency":
@@ -344,6 +349,10 @@ class ListTab(QWidget):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         object_id = self.model.id_at(current.row()) if current.isValid() else None
         self._detail_version += 1
+        if self.action_bar is not None and (
+            self.action_bar.selection is None or self.action_bar.selection.id != object_id
+        ):
+            self.action_bar.set_selection(None)  # until this row's state is read
         if object_id is None:
             self.detail.setHtml(placeholder("Select a row to see its details."))
             return
@@ -356,6 +365,9 @@ class ListTab(QWidget):
         def show(detail: dict[str, Any]) -> None:
             if version == self._detail_version:
                 self.detail.setHtml(self.render_detail(table, object_id, detail))
+                if self.action_bar is not None:
+                    obj = detail.get("object")
+                    self.action_bar.set_selection(Selection(table, obj, detail) if obj else None)
 
         self.runner.run(fetch, success=show, error=self.error.emit, lane="db")
 
@@ -366,6 +378,23 @@ class ListTab(QWidget):
     def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
         """HTML of the detail pane."""
         raise NotImplementedError
+
+    # -- operations -----------------------------------------------------------------------
+    def tab_actions(self) -> list[TabAction]:
+        """The operations this tab offers on its rows (none by default)."""
+        return []
+
+    def install_actions(self, hub: ActionHub) -> None:
+        """The tab's operations as buttons above the list (and QActions for the Actions menu)."""
+        actions = self.tab_actions()
+        if actions:
+            self.action_bar = ActionBar(self, hub, actions)
+            self._layout.insertWidget(1, self.action_bar)
+
+    def _check_selection(self) -> None:
+        """After a new query or list the selected row may be gone: its actions go with it."""
+        if self.action_bar is not None and not self.view.currentIndex().isValid():
+            self.action_bar.set_selection(None)
 
     def focus_detail(self) -> None:
         sizes = self.splitter.sizes()

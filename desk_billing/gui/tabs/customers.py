@@ -7,6 +7,14 @@ from typing import Any
 from desk_billing.core.cache import queries
 from desk_billing.core.cache.queries import ListColumn, ListSpec
 from desk_billing.gui import detail as d
+from desk_billing.gui.actions import (
+    ActionHub,
+    Selection,
+    TabAction,
+    always,
+    check_refund_from_detail,
+    refund_from_detail,
+)
 from desk_billing.gui.tabs.base import ListTab
 
 SPEC = ListSpec(
@@ -25,10 +33,72 @@ SPEC = ListSpec(
 )
 
 
+def _new(hub: ActionHub, selection: Selection | None) -> Any:
+    from desk_billing.gui.dialogs.customer_edit import CustomerEditDialog
+
+    return CustomerEditDialog(hub.runner, hub.context, None, hub.window)
+
+
+def _edit(hub: ActionHub, selection: Selection | None) -> Any:
+    from desk_billing.gui.dialogs.customer_edit import CustomerEditDialog
+
+    assert selection is not None
+    return CustomerEditDialog(hub.runner, hub.context, dict(selection.obj), hub.window)
+
+
+def _delete(hub: ActionHub, selection: Selection | None) -> Any:
+    from desk_billing.gui.dialogs.customer_edit import CustomerDeleteDialog
+
+    assert selection is not None
+    return CustomerDeleteDialog(hub.runner, hub.context, selection.id, hub.window)
+
+
+def _new_invoice(hub: ActionHub, selection: Selection | None) -> Any:
+    from desk_billing.gui.dialogs.new_invoice import NewInvoiceDialog
+
+    assert selection is not None
+    dialog = NewInvoiceDialog(hub.runner, hub.context, selection.id, hub.window)
+    if selection.obj.get("currency"):  # the customer's currency, not the dialog's default
+        dialog.currency.setText(str(selection.obj["currency"]).upper())
+    return dialog
+
+
+def _new_subscription(hub: ActionHub, selection: Selection | None) -> Any:
+    from desk_billing.gui.dialogs.new_subscription import NewSubscriptionDialog
+
+    assert selection is not None
+    return NewSubscriptionDialog(hub.runner, hub.context, selection.id, hub.window)
+
+
+ACTIONS = (
+    TabAction("new-customer", "New customer…", "customer", _new, always, "Ctrl+N"),
+    TabAction("edit-customer", "Edit…", "customer", _edit, shortcut="Ctrl+E"),
+    TabAction(
+        "delete-customer", "Delete…", "customer", _delete, shortcut="Delete",
+        tip="Delete the customer for good (its subscriptions are canceled); the id is typed to confirm",
+    ),
+    TabAction(
+        "new-invoice", "New invoice…", "invoice", _new_invoice, shortcut="Ctrl+I",
+        tip="A one-off invoice for this customer",
+    ),
+    TabAction(
+        "new-subscription", "New subscription…", "subscription", _new_subscription,
+        shortcut="Ctrl+Shift+S",
+    ),
+    TabAction(
+        "refund", "Refund…", "refund", refund_from_detail, check_refund_from_detail, "Ctrl+R",
+        tip="Refund one of this customer's payments, in full or in part",
+    ),
+)  # fmt: skip
+
+
 class CustomersTab(ListTab):
     title = "Customers"
     spec = SPEC
     customer_filter = False
+
+    def tab_actions(self) -> list[TabAction]:
+        return list(ACTIONS)
 
     def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
         return queries.customer_detail(conn, object_id)

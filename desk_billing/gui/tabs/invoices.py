@@ -7,6 +7,19 @@ from typing import Any
 from desk_billing.core.cache import queries
 from desk_billing.core.cache.queries import ListColumn, ListSpec
 from desk_billing.gui import detail as d
+from desk_billing.gui import formatting
+from desk_billing.gui.actions import (
+    ActionHub,
+    Selection,
+    TabAction,
+    action_dialog,
+    always,
+    check_refund_from_detail,
+    live_id,
+    needs_row,
+    ref,
+    refund_from_detail,
+)
 from desk_billing.gui.tabs.base import ListTab
 
 SPEC = ListSpec(
@@ -33,10 +46,121 @@ SPEC = ListSpec(
 )
 
 
+# The statuses core.operations.invoices.ALLOWED accepts per verb (restated: importing core's
+# operations loads the Stripe SDK, which the GUI thread must not wait for; a test keeps them equal).
+ALLOWED = {
+    "finalize_invoice": ("draft",),
+    "send_invoice": ("open",),
+    "pay": ("open",),
+    "void_invoice": ("open",),
+    "mark_uncollectible": ("open",),
+}
+# verb: (button, what the dialog asks, its OK button, what it leads to)
+VERBS = {
+    "finalize_invoice": ("Finalize", "Finalize", "Finalize", "It gets its number and can then be sent or paid; a finalized invoice cannot go back to draft."),
+    "send_invoice": ("Send", "Email", "Send", "Stripe emails the invoice with its payment link to the customer."),
+    "pay": ("Pay now", "Charge", "Pay now", "The customer's default payment method is charged now (a retry of a failed payment)."),
+    "void_invoice": ("Void", "Void", "Void invoice", "A voided invoice can no longer be paid; this cannot be undone."),
+    "mark_uncollectible": ("Mark uncollectible", "Mark", "Mark uncollectible", "It stays payable, but is written off in your reports as a bad debt."),
+}  # fmt: skip
+
+
+def _label(selection: Selection) -> str:
+    obj = selection.obj
+    amount = formatting.amount_text(obj.get("amount_remaining"), obj.get("currency"))
+    return f"invoice {obj.get('number') or selection.id} of {obj.get('customer_name') or obj.get('customer_email') or ref(obj.get('customer'))} ({amount} due)"
+
+
+def _check(verb: str):
+    def check(selection: Selection | None) -> str | None:
+        reason = needs_row(selection)
+        if reason is not None:
+            return reason
+        assert selection is not None
+        status = selection.status
+        if status not in ALLOWED[verb]:
+            allowed = " or ".join(ALLOWED[verb])
+            return f"{VERBS[verb][0]}: only a {allowed} invoice; this one is {formatting.status_text(status)}."
+        if verb == "send_invoice" and selection.obj.get("collection_method") != "send_invoice":
+            return "This invoice is charged automatically; there is nothing to email."
+        if verb == "pay" and not selection.obj.get("amount_remaining"):
+            return "Nothing is left to pay on this invoice."
+        return None
+
+    return check
+
+
+def _act(verb: str):
+    def open_(hub: ActionHub, selection: Selection | None) -> Any:
+        assert selection is not None
+        invoice_id = selection.id
+        button, ask, ok_text, outcome = VERBS[verb]
+        obj = selection.obj
+
+        def live(_checked: Any) -> Any:
+            from desk_billing.core.operations.confirm import LiveConfirmation
+
+            if verb == "pay":  # money moves: type the amount
+                return LiveConfirmation(
+                    invoice_id, obj.get("amount_remaining"), obj.get("currency")
+                )
+            return (
+                live_id(invoice_id)(None)
+                if verb in ("void_invoice", "mark_uncollectible")
+                else None
+            )
+
+        def work(journal: Any, _checked: Any) -> dict[str, Any]:
+            from desk_billing.core.operations.invoices import act
+
+            return act(journal, invoice_id, verb)
+
+        return action_dialog(
+            hub,
+            f"{button} {invoice_id}",
+            f"{ask} {_label(selection)}? {outcome}",
+            ok_text,
+            work,
+            live=live,
+        )
+
+    return open_
+
+
+def _new_invoice(hub: ActionHub, selection: Selection | None) -> Any:
+    from desk_billing.gui.dialogs.new_invoice import NewInvoiceDialog
+
+    customer = ref(selection.obj.get("customer")) if selection is not None else ""
+    dialog = NewInvoiceDialog(hub.runner, hub.context, customer or "", hub.window)
+    if selection is not None and selection.obj.get("currency"):
+        dialog.currency.setText(str(selection.obj["currency"]).upper())
+    return dialog
+
+
+def _check_refund(selection: Selection | None) -> str | None:
+    reason = needs_row(selection)
+    if reason is None and selection is not None and selection.status != "paid":
+        return f"Only a paid invoice can be refunded; this one is {formatting.status_text(selection.status)}."
+    return check_refund_from_detail(selection)
+
+
+ACTIONS = (
+    TabAction("new-invoice", "New invoice…", "invoice", _new_invoice, always, "Ctrl+N",
+              tip="A one-off invoice (for the selected invoice's customer)"),
+    *(TabAction(verb.replace("_invoice", "").replace("_", "-"), VERBS[verb][0], "invoice", _act(verb), _check(verb))
+      for verb in VERBS),
+    TabAction("refund", "Refund…", "refund", refund_from_detail, _check_refund, "Ctrl+R",
+              tip="Refund the invoice's payment, in full or in part"),
+)  # fmt: skip
+
+
 class InvoicesTab(ListTab):
     title = "Invoices"
     spec = SPEC
     statuses = ("draft", "open", "paid", "uncollectible", "void")
+
+    def tab_actions(self) -> list[TabAction]:
+        return list(ACTIONS)
 
     def extra_filters(self, bar: Any) -> None:
         from desk_billing.gui.pdf_preview import install_pdf_actions  # PDF buttons (issue 7)
