@@ -144,7 +144,7 @@ def test_invoice_actions_follow_the_status_and_void_updates_the_list(open_demo, 
     select(qtbot, window, tab, draft["id"])
     assert enabled(tab) == {"new-invoice", "finalize"}
     why = tab.action_bar.action("void").toolTip()
-    assert why == "Void: only a open invoice; this one is draft."
+    assert why == "Void: only an open invoice; this one is draft."
     assert tab.pdf_preview_button.isEnabled()  # the PDF buttons stay
 
     paid = cached(window, "invoices", "status = 'paid'")[0]

@@ -80,7 +80,8 @@ def _check(verb: str):
         status = selection.status
         if status not in ALLOWED[verb]:
             allowed = " or ".join(ALLOWED[verb])
-            return f"{VERBS[verb][0]}: only a {allowed} invoice; this one is {formatting.status_text(status)}."
+            article = "an" if allowed[0] in "aeiou" else "a"
+            return f"{VERBS[verb][0]}: only {article} {allowed} invoice; this one is {formatting.status_text(status)}."
         if verb == "send_invoice" and selection.obj.get("collection_method") != "send_invoice":
             return "This invoice is charged automatically; there is nothing to email."
         if verb == "pay" and not selection.obj.get("amount_remaining"):
