@@ -9,6 +9,7 @@ import pytest
 from desk_billing.core.cache import Cache
 from desk_billing.core.sync import SyncCancelled, SyncEngine
 from desk_billing.core.sync.common import BACKFILL_PREFIX
+from desk_billing.core.sync.resources import BY_TABLE
 from desk_billing.sandbox import Sandbox
 from tests.integration.conftest import assert_cache_equals_server, make_gateway, sdk_client
 
@@ -30,14 +31,33 @@ def test_idle_fetch_threads_split_big_lists_and_the_cache_still_equals_the_serve
     with Cache.open(tmp_path / "c.sqlite3") as cache:
         SyncEngine(make_gateway(bulk), cache, concurrency=4, reconcile_every_s=None).run()
         assert_cache_equals_server(cache, sdk_client(bulk))
-        split = {t: len(_windows(cache, t)) for t in ("payment_intents", "charges", "invoices")}
-        assert max(split.values()) > 1, split  # the biggest lists were walked in parallel
-        for table in split:
-            windows = sorted(_windows(cache, table), key=lambda w: w["lo"])
-            assert all(w["done"] for w in windows)
-            # the windows tile time: each starts where the previous one ends
-            assert all(a["hi"] == b["lo"] for a, b in zip(windows, windows[1:], strict=False))
-            assert windows[-1]["hi"] is None
+        for table in ("payment_intents", "charges", "invoices"):
+            _assert_tiled(cache, table)
+
+
+def test_one_big_resource_is_walked_by_every_fetch_thread(bulk, tmp_path) -> None:
+    with Cache.open(tmp_path / "c.sqlite3") as cache:
+        engine = SyncEngine(
+            make_gateway(bulk),
+            cache,
+            concurrency=4,
+            reconcile_every_s=None,
+            resources=[BY_TABLE["charges"]],
+        )
+        engine.run()
+        assert len(_windows(cache, "charges")) > 1  # split from its first pages on
+        _assert_tiled(cache, "charges")
+        server = {c["id"] for c in bulk.state.newest_first("charges")}
+        cached = [r[0] for r in cache.conn.execute("SELECT id FROM charges")]
+        assert len(cached) == len(set(cached)) and set(cached) == server
+
+
+def _assert_tiled(cache: Cache, table: str) -> None:
+    """Every window finished, and together they tile time: each starts where the last ends."""
+    windows = sorted(_windows(cache, table), key=lambda w: w["lo"])
+    assert all(w["done"] for w in windows)
+    assert all(a["hi"] == b["lo"] for a, b in zip(windows, windows[1:], strict=False))
+    assert windows[-1]["hi"] is None
 
 
 def test_a_backfill_cancelled_mid_way_resumes_from_its_windows(bulk, tmp_path) -> None:
@@ -70,3 +90,19 @@ def test_a_backfill_cancelled_mid_way_resumes_from_its_windows(bulk, tmp_path) -
         report = SyncEngine(make_gateway(bulk), cache, concurrency=4, reconcile_every_s=None).run()
         assert not report.full_backfill  # resumed, not started over
         assert_cache_equals_server(cache, sdk_client(bulk))
+
+
+def test_the_first_sync_keeps_recent_events_for_the_activity_view(tmp_path) -> None:
+    with Sandbox() as sb:
+        client = sdk_client(sb)
+        for i in range(130):
+            client.v1.customers.create({"name": f"Early {i}"})
+        with Cache.open(tmp_path / "c.sqlite3") as cache:
+            engine = SyncEngine(make_gateway(sb), cache, reconcile_every_s=None)
+            engine.run()
+            assert cache.count("events") == 130  # the past, though nothing new was applied
+            newest = client.v1.customers.list({"limit": 1}).data[0]
+            client.v1.customers.update(newest.id, {"name": "Changed"})
+            assert engine.poll().events_applied == 1
+            assert cache.count("events") == 131
+            assert cache.get("customers", newest.id)["name"] == "Changed"

@@ -69,6 +69,7 @@ class _Running:
     first: int | None = None  # `created` of the newest object seen
     last: int | None = None  # `created` of the oldest object seen so far
     pages: int = 0
+    finished: bool = False  # its last page is fetched: nothing left to cut
 
 
 class WindowedWalk:
@@ -120,12 +121,15 @@ class WindowedWalk:
                     raise value
                 if kind == "ended":
                     live -= 1
+                else:
+                    yield message
+                if kind in ("ended", "page"):
+                    # A thread is free (one ended), or may have been from the start (a single
+                    # big resource): cut the busiest window for it.
                     split = self._split_if_idle()
                     if split is not None:
                         yield split
                         live += 1
-                    continue
-                yield message
         finally:
             self._stop.set()
 
@@ -144,6 +148,7 @@ class WindowedWalk:
                 r
                 for r in self._running.values()
                 if r.pages
+                and not r.finished
                 and r.last is not None
                 and r.first is not None
                 and r.last - r.window.lo > MIN_SPAN_S
@@ -192,12 +197,10 @@ class WindowedWalk:
                         self._queue.put(("unsupported", resource, None, None))
                         return
                     raise
-                self._queue.put(("page", resource, window.key, page))
-                if not page.has_more or not page.data:
-                    self._queue.put(("window_done", resource, window.key, None))
-                    return
-                with self._lock:
-                    window.after = page.data[-1]["id"]
+                finished = not page.has_more or not page.data
+                with self._lock:  # before the page is handed over, so a split can use it
+                    if page.data:
+                        window.after = page.data[-1]["id"]
                     created = [
                         o.get("created") for o in page.data if isinstance(o.get("created"), int)
                     ]
@@ -205,6 +208,11 @@ class WindowedWalk:
                         running.first = max(created) if running.first is None else running.first
                         running.last = min(created)
                     running.pages += 1
+                    running.finished = finished
+                self._queue.put(("page", resource, window.key, page))
+                if finished:
+                    self._queue.put(("window_done", resource, window.key, None))
+                    return
         except BaseException as error:  # handed to the caller's thread, which raises it
             self._queue.put(("error", resource, window.key, error))
         finally:
