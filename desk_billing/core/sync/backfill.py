@@ -10,6 +10,7 @@ from typing import Any
 from desk_billing.core.cache import TABLES
 from desk_billing.core.cache.migrations import fts_triggers_sql
 from desk_billing.core.sync.common import (
+    BACKFILL_CACHE_KIB,
     BACKFILL_CHECKPOINT_PAGES,
     BACKFILL_PREFIX,
     CHANGED_IDS_AT_MOST,
@@ -85,14 +86,19 @@ class Backfill:
         # Fewer, larger WAL checkpoints while pages stream in: each checkpoint syncs the disk,
         # and at SQLite's default (1000 pages = 4 MB, about 2,000 objects) they halve the ingest
         # rate (measured 3.0 vs 1.4 ms per 100-object page). Per connection; restored after.
-        checkpoint = self.cache.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
-        self.cache.conn.execute(
-            f"PRAGMA wal_autocheckpoint = {max(checkpoint, BACKFILL_CHECKPOINT_PAGES)}"
-        )
+        # A larger page cache too: pages of several tables arrive interleaved, and with SQLite's
+        # 2 MB default each table's index pages are evicted before its next page comes (measured
+        # 48 vs ~15 us per row inserted).
+        conn = self.cache.conn
+        checkpoint = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        cache_size = conn.execute("PRAGMA cache_size").fetchone()[0]
+        conn.execute(f"PRAGMA wal_autocheckpoint = {max(checkpoint, BACKFILL_CHECKPOINT_PAGES)}")
+        conn.execute(f"PRAGMA cache_size = {BACKFILL_CACHE_KIB}")
         try:
             self._backfill(pending, pool, tally)
         finally:
-            self.cache.conn.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
+            conn.execute(f"PRAGMA wal_autocheckpoint = {checkpoint}")
+            conn.execute(f"PRAGMA cache_size = {cache_size}")
 
     def _backfill(self, pending: list[Resource], pool: Executor, tally: Tally) -> None:
         states = {
