@@ -17,9 +17,7 @@ from desk_billing.core.operations import Journal, entries
 from desk_billing.core.operations.refunds import plan_refund
 from desk_billing.core.profiles import MAX_NETWORK_RETRIES, AppPaths, Profile, Settings
 from desk_billing.gui.main_window import MainWindow, make_session
-from desk_billing.gui.tabs import invoices as invoices_tab
 from desk_billing.gui.tabs import payments as payments_tab
-from desk_billing.gui.tabs import subscriptions as subscriptions_tab
 from desk_billing.gui.tabs.customers import CustomersTab
 from desk_billing.gui.tabs.invoices import InvoicesTab
 from desk_billing.gui.tabs.payments import PaymentsTab
@@ -289,11 +287,3 @@ def test_resume_at_start_settles_a_pending_refund(open_demo, qtbot, demo):
     with Cache.open(window.session.cache_path) as cache:
         (entry,) = entries(cache)
     assert (entry.status, entry.result_id) == ("succeeded", refunds[0]["id"])
-
-
-def test_gui_status_rules_match_core():
-    from desk_billing.core.operations import invoices, payments, subscriptions
-
-    assert invoices_tab.ALLOWED == invoices.ALLOWED
-    assert payments_tab.CANCELABLE == payments.CANCELABLE
-    assert subscriptions_tab.ENDED == subscriptions.ENDED

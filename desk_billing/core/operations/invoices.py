@@ -12,6 +12,7 @@ from typing import Any
 from desk_billing.core.errors import ValidationError
 from desk_billing.core.operations.journal import Journal, OperationRequest, api_json, operation
 from desk_billing.core.operations.validation import positive_amount, require_id
+from desk_billing.core.statuses import INVOICE_ACTIONS
 
 COLLECTION_METHODS = ("send_invoice", "charge_automatically")
 
@@ -146,13 +147,7 @@ def _fresh(journal: Journal, invoice_id: str) -> dict[str, Any]:
     return invoice
 
 
-ALLOWED = {
-    "finalize_invoice": ("draft",),
-    "send_invoice": ("open",),
-    "pay": ("open",),
-    "void_invoice": ("open",),
-    "mark_uncollectible": ("open",),
-}
+ALLOWED = INVOICE_ACTIONS
 WORDS = {
     "finalize_invoice": "finalized",
     "send_invoice": "sent",

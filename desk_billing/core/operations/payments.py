@@ -11,13 +11,9 @@ from desk_billing.core.errors import DeskBillingError, StripeAPIError, Validatio
 from desk_billing.core.money import format_amount
 from desk_billing.core.operations.journal import Journal, OperationRequest, operation
 from desk_billing.core.operations.validation import object_id, positive_amount, require_id
+from desk_billing.core.statuses import PAYMENT_CANCELABLE
 
-CANCELABLE = (
-    "requires_payment_method",
-    "requires_capture",
-    "requires_confirmation",
-    "requires_action",
-)
+CANCELABLE = PAYMENT_CANCELABLE
 CANCEL_REASONS = ("duplicate", "fraudulent", "requested_by_customer", "abandoned")
 
 

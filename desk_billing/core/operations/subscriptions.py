@@ -11,10 +11,11 @@ from typing import Any
 from desk_billing.core.errors import ValidationError
 from desk_billing.core.operations.journal import Journal, OperationRequest, api_json, operation
 from desk_billing.core.operations.validation import require_id
+from desk_billing.core.statuses import SUBSCRIPTION_ENDED
 
 PAYMENT_METHOD_TYPES = ("card", "sepa_debit", "us_bank_account", "bacs_debit", "link")
 PAUSE_BEHAVIORS = ("void", "keep_as_draft", "mark_uncollectible")
-ENDED = ("canceled", "incomplete_expired")
+ENDED = SUBSCRIPTION_ENDED
 
 
 @operation("subscription.create")

@@ -6,6 +6,7 @@ from typing import Any
 
 from desk_billing.core.cache import queries
 from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.core.statuses import INVOICE_ACTIONS
 from desk_billing.gui import detail as d
 from desk_billing.gui import formatting
 from desk_billing.gui.actions import (
@@ -46,15 +47,7 @@ SPEC = ListSpec(
 )
 
 
-# The statuses core.operations.invoices.ALLOWED accepts per verb (restated: importing core's
-# operations loads the Stripe SDK, which the GUI thread must not wait for; a test keeps them equal).
-ALLOWED = {
-    "finalize_invoice": ("draft",),
-    "send_invoice": ("open",),
-    "pay": ("open",),
-    "void_invoice": ("open",),
-    "mark_uncollectible": ("open",),
-}
+ALLOWED = INVOICE_ACTIONS  # the statuses each verb is allowed in, as core checks them
 # verb: (button, what the dialog asks, its OK button, what it leads to)
 VERBS = {
     "finalize_invoice": ("Finalize", "Finalize", "Finalize", "It gets its number and can then be sent or paid; a finalized invoice cannot go back to draft."),

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit
 
 from desk_billing.core.cache import queries
 from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.core.statuses import PAYMENT_CANCELABLE
 from desk_billing.gui import detail as d
 from desk_billing.gui import formatting
 from desk_billing.gui.actions import (
@@ -87,14 +88,7 @@ KINDS = {
 }
 
 
-# core.operations.payments.CANCELABLE, restated (that module loads the Stripe SDK; a test keeps
-# them equal).
-CANCELABLE = (
-    "requires_payment_method",
-    "requires_capture",
-    "requires_confirmation",
-    "requires_action",
-)
+CANCELABLE = PAYMENT_CANCELABLE
 CANCEL_REASONS = {
     "": "No reason given",
     "requested_by_customer": "Requested by customer",

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
 
 from desk_billing.core.cache import queries
 from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.core.statuses import SUBSCRIPTION_ENDED
 from desk_billing.gui import detail as d
 from desk_billing.gui import formatting
 from desk_billing.gui.actions import (
@@ -54,9 +55,7 @@ SPEC = ListSpec(
 )
 
 
-# core.operations.subscriptions.ENDED, restated (that module loads the Stripe SDK; a test keeps
-# them equal): a subscription in one of these states cannot be changed any more.
-ENDED = ("canceled", "incomplete_expired")
+ENDED = SUBSCRIPTION_ENDED  # a subscription in one of these states cannot be changed any more
 PAUSE_BEHAVIORS = {
     "void": "Void the invoices made while paused",
     "keep_as_draft": "Keep them as drafts",
