@@ -2,15 +2,16 @@
 
 It holds the rows fetched so far (a few hundred tuples, not the table), asks for the next
 keyset page when the view scrolls near the end (`fetchMore`), and runs every query on the
-"db" lane of the task runner, so the GUI thread never waits on SQLite. After a sync it
-re-reads the rows it shows and keeps selection and scroll position through persistent indexes.
+"db" lane of the task runner, so the GUI thread never waits on SQLite. A newer search
+interrupts the query of the one it replaces. After a sync it re-reads the rows it shows and
+keeps selection and scroll position through persistent indexes.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ KindRole = Qt.ItemDataRole.UserRole + 2  # the column kind: "status" draws a col
 IdRole = Qt.ItemDataRole.UserRole + 3
 
 _readers = threading.local()
+_running_lock = threading.Lock()
+_running: dict[int, sqlite3.Connection] = {}  # id(TaskControl) -> the connection it queries
 
 
 def reader(path: Path) -> sqlite3.Connection:
@@ -44,6 +47,30 @@ def reader(path: Path) -> sqlite3.Connection:
     if conn is None:
         conn = connections[path] = queries.connect(path)
     return conn
+
+
+def _interruptible(control: TaskControl, conn: sqlite3.Connection, query: Callable[[], Any]) -> Any:
+    """Run `query`, letting `_interrupt(control)` stop it from the GUI thread."""
+    with _running_lock:
+        _running[id(control)] = conn
+    try:
+        return query()
+    except sqlite3.OperationalError as error:
+        if control.cancelled:  # "interrupted": a newer query replaced this one
+            raise Cancelled from error
+        raise
+    finally:
+        with _running_lock:
+            _running.pop(id(control), None)
+
+
+def _interrupt(control: TaskControl) -> None:
+    # Under the lock, so the connection is interrupted only while this task's query runs;
+    # an interrupt that arrives between statements is cleared by SQLite at the next one.
+    with _running_lock:
+        conn = _running.get(id(control))
+        if conn is not None:
+            conn.interrupt()
 
 
 Index = QModelIndex | QPersistentModelIndex
@@ -78,6 +105,7 @@ class CacheTableModel(QAbstractTableModel):
         self._fetching = False
         self._query_task: Task | None = None
         self.total: int | None = None
+        self.total_capped = False  # `total` is a floor: a search counts to SEARCH_COUNT_AT_MOST
         self.last_page_ms = 0.0
 
     # -- what the tabs use ---------------------------------------------------------------
@@ -92,12 +120,17 @@ class CacheTableModel(QAbstractTableModel):
         version = self._version
         if self._query_task is not None:
             self._query_task.cancel()
+            _interrupt(self._query_task.control)
         spec, path, limit = self.spec, self._path, self._page_size
 
         def first_page(control: TaskControl) -> tuple[Page, int | None]:
             control.check()  # a newer keystroke already replaced this query
             conn = reader(path)
-            page = queries.fetch_page(conn, spec, query, None, limit)
+            page = _interruptible(
+                control,
+                conn,
+                lambda: queries.fetch_page(conn, spec, query, None, limit, control.cancel_event),
+            )
             control.check()
             total = len(page.rows) if page.after is None else None
             return page, total
@@ -144,6 +177,11 @@ class CacheTableModel(QAbstractTableModel):
 
     def raw(self, row: int, key: str) -> Any:
         return self._rows[row][2 + self.spec.index_of(key)]
+
+    @property
+    def search_hint(self) -> str | None:
+        """A note on how the search text is matched (a one-letter last word: whole words)."""
+        return queries.search_hint(self.spec, self._query.search)
 
     @property
     def querying(self) -> bool:
@@ -302,22 +340,30 @@ class CacheTableModel(QAbstractTableModel):
 
     def _count(self) -> None:
         spec, path, query = self.spec, self._path, self._query
+        # A search is counted to a cap ("1,000+"): counting every match of a common word
+        # costs what sorting them would. A list without search text is counted exactly.
+        cap = queries.SEARCH_COUNT_AT_MOST if query.search.strip() else None
 
         def total(control: TaskControl) -> int:
             control.check()
-            return queries.count(reader(path), spec, query)
+            return queries.count(reader(path), spec, query, cap)
 
         def apply(value: int) -> None:
             if query == self._query:  # still the list on screen
-                self._set_total(value)
+                if cap is not None and value > cap:
+                    self._set_total(cap, capped=True)
+                else:
+                    self._set_total(value)
 
-        # On the io lane: a count can scan the table, and must not hold up the next page.
+        # On the io lane: a count without a cap can scan the table, and must not hold up the
+        # next page on the db lane.
         self._runner.run(total, success=apply, error=self._on_error, lane="io")
 
-    def _set_total(self, value: int | None) -> None:
+    def _set_total(self, value: int | None, capped: bool = False) -> None:
         if value is None:
             return
         self.total = value
+        self.total_capped = capped
         self.total_changed.emit(value)
 
     def _on_error(self, failure: TaskError) -> None:

@@ -1,7 +1,9 @@
 """Read queries for lists and detail panes: keyset pages over one table, counts, CSV export.
 
 Lists are sorted and filtered in SQL. Pages continue after the last row's sort key
-(keyset pagination), so a page deep in a million rows costs what the first one does.
+(keyset pagination), so a page deep in a million rows costs what the first one does. A search
+never sorts or counts all its matches: few matches are sorted, many are found by walking the
+list's order (see `fetch_page`), and counts stop at a cap.
 Functions take a plain `sqlite3.Connection` owned by the calling thread.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
@@ -23,6 +26,15 @@ from desk_billing.core.money import to_decimal
 Kind = Literal["text", "id", "amount", "status", "date", "bool", "count"]
 _WORD = re.compile(r"\w+", re.UNICODE)
 DESC_INDEXED = frozenset({"t.created"})  # sort expressions whose index is declared DESC
+# A last word shorter than this matches as a whole word, not as a prefix: one letter is the
+# prefix of a large share of a million rows' words (issue 5 measured 0.6-2 s for "a").
+PREFIX_MIN_CHARS = 2
+# Up to this many full-text matches a search sorts them (cheap); past it, the matches are too
+# many to look up and sort per keystroke, and the list's own order is walked instead.
+SORT_MATCHES_AT_MOST = 2000
+WALK_ROWS = 2048  # rows of the order a search with many matches tries first
+SEARCH_COUNT_AT_MOST = 1000  # counts of search results stop here ("1,000+")
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 tokenizer keeps of a word
 
 
 @dataclass(frozen=True)
@@ -87,34 +99,53 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def fts_expression(text: str) -> str | None:
-    """Every word quoted (user text is never FTS syntax), the last one a prefix: search as you type."""
+    """Every word quoted (user text is never FTS syntax), the last one a prefix: search as you
+    type; but a last word that ends in a single character matches whole words only."""
     words = _WORD.findall(text or "")
     if not words:
         return None
-    return " ".join(f'"{w}"' for w in words) + "*"
+    quoted = " ".join(f'"{w}"' for w in words)
+    return quoted if _short_last_token(words[-1]) else quoted + "*"
+
+
+def _short_last_token(word: str) -> bool:
+    tokens = _TOKEN.findall(word)
+    return not tokens or len(tokens[-1]) < PREFIX_MIN_CHARS
+
+
+def search_hint(spec: ListSpec, text: str) -> str | None:
+    """What to tell the user when their last word is too short to match as a beginning."""
+    words = _WORD.findall(text or "")
+    if spec.search != "fts" or not words or not _short_last_token(words[-1]):
+        return None
+    return f"whole words only; type more to match words starting with “{words[-1]}”"
 
 
 @dataclass
 class _Sql:
     where: list[str] = field(default_factory=list)
     params: list[Any] = field(default_factory=list)
+    fts: str | None = None  # the full-text expression, not yet in `where`
+
+    def with_matches(self, table: str) -> _Sql:
+        """The conditions with "is one of the full-text matches" added."""
+        if self.fts is None:
+            return self
+        where = f"t.rowid IN (SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH ?)"
+        return _Sql([*self.where, where], [*self.params, self.fts])
 
 
 def _conditions(spec: ListSpec, query: ListQuery) -> _Sql | None:
-    """WHERE parts of the query; None when the search can match nothing."""
+    """WHERE parts of the query (the full-text part apart); None when the search can match nothing."""
     sql = _Sql(where=["t.deleted = 0"])
     for fragment, params in query.filters:
         sql.where.append(f"({fragment})")
         sql.params.extend(params)
     text = query.search.strip()
     if text and spec.search == "fts":
-        expression = fts_expression(text)
-        if expression is None:
+        sql.fts = fts_expression(text)
+        if sql.fts is None:
             return None
-        sql.where.append(
-            f"t.rowid IN (SELECT rowid FROM {spec.table}_fts WHERE {spec.table}_fts MATCH ?)"
-        )
-        sql.params.append(expression)
     elif text and spec.search == "like":
         ors = " OR ".join(f"t.{c} LIKE ?" for c in spec.like_columns)
         sql.where.append(f"({ors})")
@@ -153,19 +184,10 @@ def _after(keys: list[tuple[str, bool]], after: Sequence[Any]) -> tuple[str, lis
     ]
 
 
-def fetch_page(
-    conn: sqlite3.Connection,
-    spec: ListSpec,
-    query: ListQuery,
-    after: Sequence[Any] | None = None,
-    limit: int = 200,
-) -> Page:
-    """Up to `limit` rows of the list, continuing after the key `after` (None: from the top)."""
-    started = time.perf_counter()
-    sql = _conditions(spec, query)
-    if sql is None:
-        return Page([], None)
-    keys = _order(spec, query)
+def _select(
+    spec: ListSpec, sql: _Sql, keys: list[tuple[str, bool]], after: Sequence[Any] | None
+) -> tuple[str, list[Any]]:
+    """The page query (its LIMIT a parameter still to append): rowid, id, columns, sort keys."""
     where, params = list(sql.where), list(sql.params)
     if after is not None:
         condition, extra = _after(keys, after)
@@ -177,20 +199,203 @@ def fetch_page(
         f"SELECT {selected} FROM {spec.table} t WHERE {' AND '.join(where)} "
         f"ORDER BY {order} LIMIT ?"
     )
-    raw = conn.execute(text, [*params, limit]).fetchall()
-    width = 2 + len(spec.columns)
-    rows = [r[:width] for r in raw]
-    next_after = tuple(raw[-1][width:]) if len(raw) == limit else None
+    return text, params
+
+
+def fetch_page(
+    conn: sqlite3.Connection,
+    spec: ListSpec,
+    query: ListQuery,
+    after: Sequence[Any] | None = None,
+    limit: int = 200,
+    cancelled: threading.Event | None = None,
+) -> Page:
+    """Up to `limit` rows of the list, continuing after the key `after` (None: from the top).
+
+    A search with many matches (a common word, a short prefix) is found from the list's order
+    instead of looking up and sorting every match (`_search_in_order`). Once `cancelled` is
+    set, that search stops early and the page is incomplete (the caller drops it).
+    """
+    started = time.perf_counter()
+    sql = _conditions(spec, query)
+    if sql is None:
+        return Page([], None)
+    keys = _order(spec, query)
+    if sql.fts is not None and _ordered_by_index(conn, spec, sql, keys, after):
+        rows, next_after = _search_in_order(conn, spec, sql, keys, after, limit, cancelled)
+    else:
+        rows, next_after = _sorted_page(
+            conn, spec, sql.with_matches(spec.table), keys, after, limit
+        )
     return Page(rows, next_after, (time.perf_counter() - started) * 1000)
 
 
-def count(conn: sqlite3.Connection, spec: ListSpec, query: ListQuery) -> int:
-    """How many rows the list holds in all."""
+Rows = list[tuple[Any, ...]]
+Key = tuple[Any, ...]
+
+
+def _sorted_page(
+    conn: sqlite3.Connection,
+    spec: ListSpec,
+    sql: _Sql,
+    keys: list[tuple[str, bool]],
+    after: Sequence[Any] | None,
+    limit: int,
+) -> tuple[Rows, Key | None]:
+    """The plain page: SQLite finds the rows, in the order's index or by sorting them."""
+    width = 2 + len(spec.columns)
+    text, params = _select(spec, sql, keys, after)
+    raw = conn.execute(text, [*params, limit]).fetchall()
+    return [r[:width] for r in raw], tuple(raw[-1][width:]) if len(raw) == limit else None
+
+
+def _ordered_by_index(
+    conn: sqlite3.Connection,
+    spec: ListSpec,
+    sql: _Sql,
+    keys: list[tuple[str, bool]],
+    after: Sequence[Any] | None,
+) -> bool:
+    """SQLite reads the list's order from an index (else each step of a walk would sort)."""
+    text, params = _walk_step(spec, sql, keys, after)
+    plan = conn.execute(f"EXPLAIN QUERY PLAN {text}", [*params, 1]).fetchall()
+    return not any("TEMP B-TREE FOR ORDER BY" in step[-1] for step in plan)
+
+
+def _walk_step(
+    spec: ListSpec,
+    sql: _Sql,
+    keys: list[tuple[str, bool]],
+    after: Sequence[Any] | None,
+    condition: tuple[str, list[Any]] | None = None,
+) -> tuple[str, list[Any]]:
+    """Rowids and sort keys of the list in order. Without filters it reads only the order's
+    index: the rows themselves keep their columns behind `data`, in overflow pages, and
+    reading them costs four times as much (`deleted` is checked in `_keep` instead)."""
+    where, params = (list(sql.where), list(sql.params)) if sql.where[1:] else ([], [])
+    if condition is not None:
+        where.append(condition[0])
+        params.extend(condition[1])
+    if after is not None:
+        seek, extra = _after(keys, after)
+        where.append(seek)
+        params.extend(extra)
+    order = ", ".join(f"{k} {'DESC' if d else 'ASC'}" for k, d in keys)
+    text = (
+        f"SELECT t.rowid, {', '.join(k for k, _ in keys)} FROM {spec.table} t "
+        f"{'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY {order} LIMIT ?"
+    )
+    return text, params
+
+
+def _search_in_order(
+    conn: sqlite3.Connection,
+    spec: ListSpec,
+    sql: _Sql,
+    keys: list[tuple[str, bool]],
+    after: Sequence[Any] | None,
+    limit: int,
+    cancelled: threading.Event | None,
+) -> tuple[Rows, Key | None]:
+    """A search page in at most three steps, each asking FTS5 once (a prefix query merges
+    every word with that prefix per statement, tens of ms for a common one):
+
+    1. the next WALK_ROWS rows of the order, kept where they match within their rowid range:
+       enough when matches are common (the usual case for a short prefix);
+    2. else up to SORT_MATCHES_AT_MOST matches: if that is all of them, those rows, sorted;
+    3. else the order's index read against the rowids of every match (rowids only: SQLite
+       collects them, never looks up or sorts the rows).
+    """
+    fts = f"{spec.table}_fts"
+    text, params = _walk_step(spec, sql, keys, after)
+    walked = conn.execute(text, [*params, WALK_ROWS]).fetchall()
+    if not walked:
+        return [], None
+    rowids = [r[0] for r in walked]
+    hits = {
+        r[0]
+        for r in conn.execute(
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? AND rowid BETWEEN ? AND ?",
+            (sql.fts, min(rowids), max(rowids)),
+        )
+    }
+    rows, filled = _keep(conn, spec, sql, [r for r in walked if r[0] in hits], [], limit)
+    if filled is not None or len(walked) < WALK_ROWS:
+        return rows, filled
+    found = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?",
+            (sql.fts, SORT_MATCHES_AT_MOST + 1),
+        )
+    ]
+    if len(found) <= SORT_MATCHES_AT_MOST:
+        marks = ", ".join("?" * len(found)) or "NULL"
+        among = _Sql([*sql.where, f"t.rowid IN ({marks})"], [*sql.params, *found])
+        return _sorted_page(conn, spec, among, keys, after, limit)
+    after = tuple(walked[-1][1:])
+    # The unary + keeps SQLite from looking up each match by rowid (and then sorting them).
+    matching = (f"+t.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)", [sql.fts])
+    while cancelled is None or not cancelled.is_set():
+        wanted = (limit - len(rows)) * 5 // 4 + 8  # a few spare, for rows `_keep` drops
+        text, params = _walk_step(spec, sql, keys, after, matching)
+        walked = conn.execute(text, [*params, wanted]).fetchall()
+        rows, filled = _keep(conn, spec, sql, walked, rows, limit)
+        if filled is not None or len(walked) < wanted:
+            return rows, filled
+        after = tuple(walked[-1][1:])
+    return rows, after
+
+
+def _keep(
+    conn: sqlite3.Connection,
+    spec: ListSpec,
+    sql: _Sql,
+    candidates: list[tuple[Any, ...]],
+    rows: Rows,
+    limit: int,
+) -> tuple[Rows, Key | None]:
+    """Add the rows of `candidates` (rowid, *sort keys; in order) that meet every condition,
+    up to `limit` rows; the sort key of the row that filled the page, or None."""
+    selected = ", ".join(["t.rowid", "t.id", *(c.sql for c in spec.columns)])
+    while candidates:
+        batch, candidates = candidates[: limit - len(rows)], candidates[limit - len(rows) :]
+        found = {
+            r[0]: r
+            for r in conn.execute(
+                f"SELECT {selected} FROM {spec.table} t WHERE t.rowid IN "
+                f"({', '.join('?' * len(batch))}) AND {' AND '.join(sql.where)}",
+                [*(r[0] for r in batch), *sql.params],
+            )
+        }
+        for candidate in batch:
+            if candidate[0] in found:
+                rows.append(found[candidate[0]])
+                if len(rows) == limit:
+                    return rows, tuple(candidate[1:])
+    return rows, None
+
+
+def count(
+    conn: sqlite3.Connection, spec: ListSpec, query: ListQuery, at_most: int | None = None
+) -> int:
+    """How many rows the list holds in all; with `at_most`, stops counting one past it."""
     sql = _conditions(spec, query)
     if sql is None:
         return 0
-    text = f"SELECT count(*) FROM {spec.table} t WHERE {' AND '.join(sql.where)}"
-    return conn.execute(text, sql.params).fetchone()[0]
+    if sql.fts is None:
+        source, params = f"{spec.table} t", sql.params
+    else:  # a join, so SQLite streams the matches instead of collecting them first
+        fts = f"{spec.table}_fts"
+        source = f"{fts} f JOIN {spec.table} t ON t.rowid = f.rowid"
+        sql = replace(sql, where=[*sql.where, f"{fts} MATCH ?"])
+        params = [*sql.params, sql.fts]
+    text = f"SELECT 1 FROM {source} WHERE {' AND '.join(sql.where)}"
+    if at_most is None:
+        return conn.execute(f"SELECT count(*) FROM ({text})", params).fetchone()[0]
+    return conn.execute(
+        f"SELECT count(*) FROM ({text} LIMIT ?)", [*params, at_most + 1]
+    ).fetchone()[0]
 
 
 def iter_rows(
