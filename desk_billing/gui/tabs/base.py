@@ -306,7 +306,10 @@ class ListTab(QWidget):
         self.runner.run(distinct, success=fill, error=self.error.emit, lane="db")
 
     def _show_total(self, total: int) -> None:
-        self.total_label.setText(f"{total:,} {'row' if total == 1 else 'rows'}")
+        plus = "+" if self.model.total_capped else ""
+        text = f"{total:,}{plus} {'row' if total == 1 and not plus else 'rows'}"
+        hint = self.model.search_hint
+        self.total_label.setText(f"{text} · {hint}" if hint else text)
 
     # -- after a sync ---------------------------------------------------------------------
     def refresh(self, changed: Mapping[str, frozenset[str]] | None) -> None:
