@@ -6,6 +6,7 @@ on "Sync now"; it reports progress, the outcome and the connection state as plai
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from dataclasses import dataclass
@@ -88,6 +89,11 @@ class SyncController(QObject):
 
                 s = self.session
                 self._gateway = Gateway.from_profile(s.profile, s.api_key, s.api_base, s.settings)
+                # What exists now lives as long as the app: Qt wrappers, our modules and the SDK's
+                # thousands of classes. Freezing them keeps every later full garbage collection
+                # from walking them; one such collection in a sync thread held the GIL ~60 ms
+                # and stalled the window (benchmarks/gui_window.py).
+                gc.freeze()
             return self._gateway
 
     def connection_state(self) -> Any:

@@ -90,7 +90,11 @@ class WindowedWalk:
         self.concurrency = concurrency
         self.cancel = cancel
         self._lock = threading.Lock()
-        self._queue: queue.Queue[tuple[str, Resource, Any, Any]] = queue.Queue()
+        # Bounded: parsed pages waiting for the writer are ~10,000 Python objects each, and a
+        # backlog of them made garbage collections in fetch threads long enough to stall the GUI.
+        self._queue: queue.Queue[tuple[str, Resource, Any, Any]] = queue.Queue(
+            maxsize=concurrency
+        )
         self._stop = threading.Event()
         self._running: dict[tuple[str, int], _Running] = {}
         self._waiting = 0  # windows submitted but not started
@@ -175,6 +179,15 @@ class WindowedWalk:
         self._submit(resource, older)
         return ("split", resource, window.key, replace(older))
 
+    def _put(self, message: tuple[str, Resource, Any, Any]) -> None:
+        """Hand a message to the caller, waiting for room; gives up once the walk has stopped."""
+        while not self._stop.is_set():
+            try:
+                self._queue.put(message, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
     # -- fetch threads ------------------------------------------------------------------------------
     def _walk_window(self, resource: Resource, window: Window) -> None:
         running = _Running(resource, window)
@@ -191,10 +204,10 @@ class WindowedWalk:
                     if window.after and error.param == "starting_after":
                         with self._lock:
                             window.after = None
-                        self._queue.put(("restart", resource, window.key, None))
+                        self._put(("restart", resource, window.key, None))
                         continue
                     if not window.after and window.key == 0:
-                        self._queue.put(("unsupported", resource, None, None))
+                        self._put(("unsupported", resource, None, None))
                         return
                     raise
                 finished = not page.has_more or not page.data
@@ -209,13 +222,13 @@ class WindowedWalk:
                         running.last = min(created)
                     running.pages += 1
                     running.finished = finished
-                self._queue.put(("page", resource, window.key, page))
+                self._put(("page", resource, window.key, page))
                 if finished:
-                    self._queue.put(("window_done", resource, window.key, None))
+                    self._put(("window_done", resource, window.key, None))
                     return
         except BaseException as error:  # handed to the caller's thread, which raises it
-            self._queue.put(("error", resource, window.key, error))
+            self._put(("error", resource, window.key, error))
         finally:
             with self._lock:
                 self._running.pop((resource.table, window.key), None)
-            self._queue.put(("ended", resource, window.key, None))
+            self._put(("ended", resource, window.key, None))
