@@ -24,6 +24,7 @@ import orjson
 
 from desk_billing.core.cache import STATE_LAST_SYNC, Cache
 from desk_billing.core.errors import DeskBillingError, NotFound
+from desk_billing.core.priority import background_thread
 from desk_billing.core.sync.backfill import Backfill
 from desk_billing.core.sync.common import (
     BACKFILL_PREFIX,
@@ -145,7 +146,11 @@ class SyncEngine(Backfill, Reconciliation):
 
     # -- plumbing -----------------------------------------------------------------------------
     def _pool(self) -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="sync-fetch")
+        return ThreadPoolExecutor(
+            max_workers=self.concurrency,
+            thread_name_prefix="sync-fetch",
+            initializer=background_thread,
+        )
 
     def _check_cancel(self) -> None:
         if self.cancel.is_set():
