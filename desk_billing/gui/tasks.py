@@ -18,7 +18,6 @@ from typing import Any
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
 from desk_billing.core.errors import DeskBillingError
-from desk_billing.core.priority import background_thread
 
 log = logging.getLogger(__name__)
 
@@ -125,17 +124,14 @@ class Task(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[TaskControl], Any], task: Task, background: bool) -> None:
+    def __init__(self, fn: Callable[[TaskControl], Any], task: Task) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn = fn
         self._control = task.control
         self._relay = task._relay
-        self._background = background
 
     def run(self) -> None:
-        if self._background:  # io lane (sync, Stripe calls, exports); list reads keep priority
-            background_thread()
         try:
             result = self._fn(self._control)
         except Cancelled:
@@ -181,7 +177,7 @@ class TaskRunner(QObject):
             return task
         self._active.add(task)
         task.finished.connect(lambda: self._forget(task))
-        self._pools[lane].start(_Runnable(fn, task, background=lane == "io"))
+        self._pools[lane].start(_Runnable(fn, task))
         return task
 
     def _forget(self, task: Task) -> None:
