@@ -13,6 +13,7 @@ import contextlib
 import random
 import time
 from typing import Any
+from urllib.parse import quote
 
 from . import schema
 from .errors import ApiError
@@ -98,8 +99,6 @@ def _api(
 
 def _form(params: dict[str, Any], prefix: str = "") -> str:
     """Encode parameters as the SDK does (`a[b][0]=c`) so `_api` checks them like a request."""
-    from urllib.parse import quote
-
     parts: list[str] = []
     for key, value in params.items():
         name = f"{prefix}[{key}]" if prefix else str(key)

@@ -8,6 +8,20 @@ from typing import Any
 from ..router import Call, api
 
 
+def _nothing_due() -> dict[str, Any]:
+    """An account with no outstanding verification requirements (current or future)."""
+    return {
+        "alternatives": [],
+        "current_deadline": None,
+        "currently_due": [],
+        "disabled_reason": None,
+        "errors": [],
+        "eventually_due": [],
+        "past_due": [],
+        "pending_verification": [],
+    }
+
+
 @api.route("get", "/v1/account")
 def retrieve_account(call: Call) -> dict[str, Any]:
     state = call.state
@@ -41,28 +55,10 @@ def retrieve_account(call: Call) -> dict[str, Any]:
             "has_more": False,
             "url": f"/v1/accounts/{state.account_id}/external_accounts",
         },
-        "future_requirements": {
-            "alternatives": [],
-            "current_deadline": None,
-            "currently_due": [],
-            "disabled_reason": None,
-            "errors": [],
-            "eventually_due": [],
-            "past_due": [],
-            "pending_verification": [],
-        },
+        "future_requirements": _nothing_due(),
         "metadata": {},
         "payouts_enabled": True,
-        "requirements": {
-            "alternatives": [],
-            "current_deadline": None,
-            "currently_due": [],
-            "disabled_reason": None,
-            "errors": [],
-            "eventually_due": [],
-            "past_due": [],
-            "pending_verification": [],
-        },
+        "requirements": _nothing_due(),
         "settings": {
             "dashboard": {"display_name": state.account_name, "timezone": "Europe/Berlin"}
         },
