@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 import stripe
 
 from desk_billing.core.cache import Cache
+from desk_billing.core.cache.migrations import migrate
 from desk_billing.core.gateway import Gateway
 from desk_billing.core.profiles import Profile
 from desk_billing.core.sync import RESOURCES, SyncEngine
@@ -171,7 +173,18 @@ def assert_cache_equals_server(
         )
         sizes[resource.table] = len(server)
     assert cache.integrity_check() == []
+    assert_all_indexes(cache)
     return sizes
+
+
+def assert_all_indexes(cache: Cache) -> None:
+    """Every index of the schema is there: a backfill that built some of them only at its end
+    (a first one) finished that too, even after a crash or a cancel."""
+    fresh = sqlite3.connect(":memory:")
+    migrate(fresh)
+    query = "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
+    expected = [r[0] for r in fresh.execute(query)]
+    assert [r[0] for r in cache.conn.execute(query)] == expected
 
 
 def table_snapshot(cache: Cache) -> dict[str, list[tuple[Any, ...]]]:

@@ -87,6 +87,10 @@ def test_a_backfill_cancelled_mid_way_resumes_from_its_windows(bulk, tmp_path) -
             if not cache.state_get(BACKFILL_PREFIX + t)["done"]
         ]
         assert unfinished
+        # A first backfill builds a table's random-order indexes once, at its end.
+        indexes = {r[0] for r in cache.conn.execute("SELECT name FROM sqlite_master")}
+        assert {f"{t}_customer" for t in unfinished}.isdisjoint(indexes)
+        assert {f"{t}_created" for t in unfinished} <= indexes  # the lists' order stays fast
         report = SyncEngine(make_gateway(bulk), cache, concurrency=4, reconcile_every_s=None).run()
         assert not report.full_backfill  # resumed, not started over
         assert_cache_equals_server(cache, sdk_client(bulk))

@@ -13,7 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 import sqlite_utils
@@ -36,6 +36,15 @@ def _plain(obj: Any) -> dict[str, Any]:
     return to_dict() if callable(to_dict) else dict(obj)
 
 
+class Prepared(NamedTuple):
+    """Objects turned into a table's rows (`Cache.prepare`), ready for `Cache.write`."""
+
+    table: str
+    ids: list[str]  # of the rows, in order
+    values: list[Any]  # the rows' column values, one row after another
+    stubs: list[str]  # ids of deletion stubs: rows to mark deleted
+
+
 class Cache:
     """One open cache file. Open with `Cache.open(path)`; close with `close()` or `with`."""
 
@@ -44,7 +53,8 @@ class Cache:
         self.path = path
         self.db = sqlite_utils.Database(conn)
         self._depth = 0
-        self._sql = {name: self._upsert_sql(spec) for name, spec in TABLES.items()}
+        self._multi: dict[tuple[str, int], str] = {}  # (table, rows) -> one-statement upsert
+        self._max_variables = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
 
     @classmethod
     def open(cls, path: Path | str) -> Cache:
@@ -101,14 +111,54 @@ class Cache:
         except KeyError:
             raise ValidationError(f"'{table}' is not a cached table.") from None
 
+    def _upsert_sql(self, table: str, count: int) -> str:
+        """One INSERT of `count` rows. One statement per page instead of one per row: SQLite then
+        writes the page in one step without the GIL, where per-row steps handed the GIL back and
+        forth 100 times a page with the threads parsing the next pages (sync ingest, issue 4)."""
+        sql = self._multi.get((table, count))
+        if sql is None:
+            names = ["id", "data", "deleted", "updated_at", *TABLES[table].column_names()]
+            updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
+            row = f"({', '.join('?' * len(names))})"
+            sql = (
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join([row] * count)} "
+                f"ON CONFLICT(id) DO UPDATE SET {updates}"
+            )
+            self._multi[(table, count)] = sql
+        return sql
+
     @staticmethod
-    def _upsert_sql(spec: TableSpec) -> str:
-        names = ["id", "data", "deleted", "updated_at", *spec.column_names()]
-        updates = ", ".join(f"{n} = excluded.{n}" for n in names[1:])
-        return (
-            f"INSERT INTO {spec.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-            f"ON CONFLICT(id) DO UPDATE SET {updates}"
-        )
+    def prepare(table: str, objects: Iterable[Mapping[str, Any]]) -> Prepared:
+        """The rows `write` stores for these objects. Needs no connection, so any thread may
+        prepare (the sync's fetch threads do, while the writer writes the page before)."""
+        spec = Cache._spec(table)
+        columns = tuple(c.extract for c in spec.columns)
+        now = int(time.time())
+        values: list[Any] = []
+        ids: list[str] = []
+        stubs: list[str] = []
+        for raw in objects:
+            obj = _plain(raw)
+            if obj.get("deleted") is True:
+                stubs.append(obj["id"])
+                continue
+            ids.append(obj["id"])
+            values += (obj["id"], orjson.dumps(obj).decode(), 0, now)
+            values += [extract(obj) for extract in columns]
+        return Prepared(table, ids, values, stubs)
+
+    def write(self, prepared: Prepared) -> int:
+        """Store prepared rows (insert or update), in one transaction; returns how many."""
+        table, ids, values, stubs = prepared
+        width = len(values) // len(ids) if ids else 0
+        per_statement = self._max_variables // width if width else 1
+        with self.transaction():
+            for start in range(0, len(ids), per_statement):
+                chunk = values[start * width : (start + per_statement) * width]
+                self.conn.execute(self._upsert_sql(table, len(chunk) // width), chunk)
+            for object_id in stubs:
+                self.mark_deleted(table, object_id)
+        return len(ids) + len(stubs)
 
     def upsert(self, table: str, objects: Iterable[Mapping[str, Any]]) -> int:
         """Insert or update objects as returned by the API, in one transaction; returns how many.
@@ -116,28 +166,7 @@ class Cache:
         A deletion stub (`{"id", "object", "deleted": true}`) marks the row deleted and keeps
         its last known data.
         """
-        spec = self._spec(table)
-        now = int(time.time())
-        rows, stubs = [], []
-        for raw in objects:
-            obj = _plain(raw)
-            if obj.get("deleted") is True:
-                stubs.append(obj["id"])
-                continue
-            rows.append(
-                (
-                    obj["id"],
-                    orjson.dumps(obj).decode(),
-                    0,
-                    now,
-                    *(c.extract(obj) for c in spec.columns),
-                )
-            )
-        with self.transaction():
-            self.conn.executemany(self._sql[table], rows)
-            for object_id in stubs:
-                self.mark_deleted(table, object_id)
-        return len(rows) + len(stubs)
+        return self.write(self.prepare(table, objects))
 
     def bulk_load(self, table: str, objects: Iterable[Mapping[str, Any]]) -> int:
         """Like `upsert` for large first loads: search triggers off, index rebuilt once at the end."""

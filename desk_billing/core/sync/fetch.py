@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from desk_billing.core.cache.database import Prepared
 from desk_billing.core.errors import NotFound
 from desk_billing.core.sync.resources import Resource
 
@@ -22,6 +23,9 @@ PAGE_SIZE = 100  # Stripe's largest page
 class Page:
     data: list[dict[str, Any]]
     has_more: bool
+    # The page as cache rows, when a fetch thread prepared them (`data` is then emptied, so
+    # the parsed objects are freed on that thread, not on the writer's).
+    prepared: Prepared | None = None
 
 
 class Fetcher:

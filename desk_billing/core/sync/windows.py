@@ -17,13 +17,14 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from desk_billing.core.cache.database import Prepared
 from desk_billing.core.errors import NotFound
-from desk_billing.core.sync.fetch import Fetcher
+from desk_billing.core.sync.fetch import Fetcher, Page
 from desk_billing.core.sync.resources import Resource
 
 log = logging.getLogger(__name__)
@@ -83,18 +84,22 @@ class WindowedWalk:
     """
 
     def __init__(
-        self, fetcher: Fetcher, pool: Executor, concurrency: int, cancel: threading.Event
+        self,
+        fetcher: Fetcher,
+        pool: Executor,
+        concurrency: int,
+        cancel: threading.Event,
+        prepare: Callable[[Resource, Page], Prepared] | None = None,
     ) -> None:
         self.fetcher = fetcher
+        self.prepare = prepare  # run on the fetch thread: the writer's thread only writes
         self.pool = pool
         self.concurrency = concurrency
         self.cancel = cancel
         self._lock = threading.Lock()
         # Bounded: parsed pages waiting for the writer are ~10,000 Python objects each, and a
         # backlog of them made garbage collections in fetch threads long enough to stall the GUI.
-        self._queue: queue.Queue[tuple[str, Resource, Any, Any]] = queue.Queue(
-            maxsize=concurrency
-        )
+        self._queue: queue.Queue[tuple[str, Resource, Any, Any]] = queue.Queue(maxsize=concurrency)
         self._stop = threading.Event()
         self._running: dict[tuple[str, int], _Running] = {}
         self._waiting = 0  # windows submitted but not started
@@ -222,6 +227,8 @@ class WindowedWalk:
                         running.last = min(created)
                     running.pages += 1
                     running.finished = finished
+                if self.prepare is not None:
+                    page = Page([], page.has_more, self.prepare(resource, page))
                 self._put(("page", resource, window.key, page))
                 if finished:
                     self._put(("window_done", resource, window.key, None))
