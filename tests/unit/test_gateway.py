@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -172,6 +173,28 @@ def test_a_given_idempotency_key_is_sent_on_every_retry():
             gw.client.v1.customers.create, {"email": "x@example.com"}, {"idempotency_key": "op-42"}
         )
     assert [s.headers["Idempotency-Key"] for s in stub.seen] == ["op-42", "op-42"]
+
+
+def test_get_body_is_stripes_json_undecoded_after_retries_and_errors_stay_typed():
+    replies = iter(
+        [
+            stripe_error(500, "api_error", "Oops."),
+            (200, {"object": "list", "data": [customer(1), customer(2)], "has_more": True}),
+            stripe_error(404, "invalid_request_error", "No such customer: 'cus_x'", "resource_missing"),
+        ]
+    )  # fmt: skip
+    with StripeStub(lambda seen: next(replies)) as stub:
+        gw = gateway(stub.url)
+        body = gw.get_body("/v1/customers", {"limit": 2, "created": {"gte": 5}})
+        with pytest.raises(NotFound, match="No such customer"):
+            gw.get_body("/v1/customers/cus_x")
+        # The SDK's own calls on this thread are untouched afterwards.
+        replies = iter([(200, customer(3))])
+        assert gw.call(gw.client.v1.customers.retrieve, "cus_0003").email == "c3@example.com"
+    page = json.loads(body)
+    assert [c["id"] for c in page["data"]] == ["cus_0001", "cus_0002"] and page["has_more"]
+    assert parse_qs(urlsplit(stub.seen[1].path).query) == {"limit": ["2"], "created[gte]": ["5"]}
+    assert stub.seen[1].headers["Stripe-Version"] == API_VERSION
 
 
 def test_unreachable_server_is_a_network_error_and_marks_offline():
