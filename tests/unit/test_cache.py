@@ -36,6 +36,29 @@ def test_opens_in_wal_mode_with_a_busy_timeout(cache):
     assert cache.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
 
 
+def test_new_caches_use_8_kib_pages_and_older_4_kib_ones_still_open(cache, tmp_path):
+    assert cache.conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    old = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(old)
+    conn.execute("PRAGMA page_size = 4096")
+    conn.execute("CREATE TABLE t (x)")
+    conn.close()
+    with Cache.open(old) as opened:
+        assert opened.conn.execute("PRAGMA page_size").fetchone()[0] == 4096
+        opened.upsert("customers", [customer(1, email="a@example.com")])
+        assert opened.get("customers", "cus_1")["email"] == "a@example.com"
+
+
+def test_an_upsert_larger_than_one_statement_allows_stores_every_row(cache):
+    # ~13 values a row: 3,000 rows need more than SQLite's 32,766 parameters per statement.
+    rows = [customer(n, email=f"c{n}@example.com", metadata={"n": str(n)}) for n in range(3000)]
+    assert cache.upsert("customers", rows) == 3000
+    assert cache.count("customers") == 3000
+    assert cache.get("customers", "cus_2999")["email"] == "c2999@example.com"
+    found = cache.conn.execute("SELECT email, metadata_text FROM customers WHERE id = 'cus_1234'")
+    assert found.fetchone() == ("c1234@example.com", "1234")
+
+
 def test_contract_tables_exist_with_id_data_deleted_created(cache):
     names = set(cache.db.table_names())
     for table in (

@@ -1,9 +1,10 @@
 """The sync engine: backfill, event polling and reconciliation that keep one cache true to Stripe.
 
 Threads: the engine writes only on the thread that owns its `Cache` (the caller of run/poll/
-reconcile/apply_event). Fetch threads, started per call, only do HTTP through the gateway (whose
-rate limiter is shared) and hand pages back through a bounded queue; so a big account syncs at
-the limiter's ceiling while SQLite sees one writer. (DESIGN says gui/tasks.py makes the threads:
+reconcile/apply_event). Fetch threads, started per call, do HTTP through the gateway (whose
+rate limiter is shared), decode each page and prepare its rows (`Cache.prepare`, no connection),
+and hand them back through a bounded queue; so a big account syncs at the limiter's ceiling
+while SQLite sees one writer, which stores a page in one statement and one transaction. (DESIGN says gui/tasks.py makes the threads:
 these are HTTP-only helpers inside one core call, never visible to Qt.)
 
 Crash safety: every page is written in one transaction together with the cursor that says it

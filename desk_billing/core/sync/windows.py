@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 # Before Stripe existed: the lower bound of the first window of every resource.
 EPOCH_FLOOR = 1_262_304_000  # 2010-01-01
 MIN_SPAN_S = 600  # windows narrower than this are not split again
+QUEUED_PAGES = 8  # prepared pages that may wait for the writer, besides one per fetch thread
 
 
 @dataclass
@@ -97,9 +98,13 @@ class WindowedWalk:
         self.concurrency = concurrency
         self.cancel = cancel
         self._lock = threading.Lock()
-        # Bounded: parsed pages waiting for the writer are ~10,000 Python objects each, and a
-        # backlog of them made garbage collections in fetch threads long enough to stall the GUI.
-        self._queue: queue.Queue[tuple[str, Resource, Any, Any]] = queue.Queue(maxsize=concurrency)
+        # Bounded, but deep enough that fetch threads keep preparing pages while the writer is
+        # in a long step without the GIL (a commit, a table's search index built at its end).
+        # Pages wait prepared: a few lists of rows each, not the ~10,000 parsed objects whose
+        # backlog once made garbage collections long enough to stall the GUI.
+        self._queue: queue.Queue[tuple[str, Resource, Any, Any]] = queue.Queue(
+            maxsize=concurrency + QUEUED_PAGES
+        )
         self._stop = threading.Event()
         self._running: dict[tuple[str, int], _Running] = {}
         self._waiting = 0  # windows submitted but not started
