@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from concurrent.futures import Executor
@@ -14,6 +15,7 @@ from desk_billing.core.sync.common import (
     BACKFILL_CHECKPOINT_PAGES,
     BACKFILL_PREFIX,
     CHANGED_IDS_AT_MOST,
+    GROUP_PAGES,
     HISTORY_EVENT_PAGES,
     STATE_CURSOR,
     STATE_FLOOR,
@@ -115,52 +117,80 @@ class Backfill:
             self.cancel,
             prepare=lambda resource, page: Cache.prepare(resource.table, page.data),
         )
-        for kind, resource, key, value in walk.walk([(r, windows[r.table]) for r in pending]):
-            state, own = states[resource.table], windows[resource.table]
-            if state.get("done"):
-                continue  # e.g. a second window of a resource already found unsupported
-            if kind == "unsupported":
-                log.warning("The server does not list %s; skipping it", resource.path)
-                state.update(objects=0)
-                with self.cache.transaction():
-                    self._finish_backfill(resource, state, tally)
-                continue
-            window = next(w for w in own if w.key == key)
-            if kind == "restart":
-                window.after = None
-                continue
-            if kind == "split":
-                window.lo = value.hi
-                own.append(Window(key=value.key, lo=value.lo, hi=value.hi))
-            with self.cache.transaction():
-                if kind == "page":
-                    page = value
-                    rows = page.prepared or Cache.prepare(resource.table, page.data)
-                    if not state.get("fts_deferred"):
-                        self._drop_fts_triggers(resource.table)
-                        state["fts_deferred"] = True
-                    if state.get("deferred_indexes") is None:
-                        state["deferred_indexes"] = self._defer_indexes(resource.table)
-                    if rows.ids:
-                        self.cache.write(rows)
-                        tally.wrote(resource.table, rows.ids)
-                        window.after = rows.ids[-1]
-                        state["objects"] += len(rows.ids)
-                    window.done = not page.has_more or not rows.ids
-                elif kind == "window_done":
-                    window.done = True
-                state["windows"] = [w.to_state() for w in own]
-                if all(w.done for w in own):
-                    self._finish_backfill(resource, state, tally)
-                self.cache.state_set(BACKFILL_PREFIX + resource.table, state)
-            since, before = started[resource.table]
-            self._report_progress(resource.table, state["objects"], since, "backfill")
-            self._check_cancel()
+        group = contextlib.ExitStack()  # the open group commit, see below
+        grouped = 0
+        with group:
+            for message in walk.walk([(r, windows[r.table]) for r in pending]):
+                if not grouped:
+                    group.enter_context(self.cache.transaction())
+                self._backfill_message(message, states, windows, started, tally)
+                grouped += 1
+                # One transaction per page, each page whole with the cursor that says it is
+                # written -- except that pages already waiting for the writer join the open one
+                # (at most GROUP_PAGES): a commit rewrites every page of the id index it touched
+                # (random ids: nearly all of a table's), and successive pages of one table touch
+                # the same ones (ingest of 132k objects 16.4k -> 21.9k objects/s, same run). At
+                # Stripe's pace the writer keeps up and commits page by page. A crash or error
+                # loses only whole, uncommitted pages, which the resumed walk lists again.
+                if grouped >= GROUP_PAGES or not walk.waiting() or self.cancel.is_set():
+                    group.close()
+                    grouped = 0
+                self._check_cancel()
         self._check_cancel()
         with self.cache.transaction():
             if tally.full_backfill:
                 # A full backfill is a reconciliation; the schedule starts again from here.
                 self.cache.state_set(STATE_RECONCILED, self._clock())
+
+    def _backfill_message(
+        self,
+        message: tuple[str, Resource, Any, Any],
+        states: dict[str, dict[str, Any]],
+        windows: dict[str, list[Window]],
+        started: dict[str, tuple[float, int]],
+        tally: Tally,
+    ) -> None:
+        """Write one message of the walk (a page, a split, a window done) with its state."""
+        kind, resource, key, value = message
+        state, own = states[resource.table], windows[resource.table]
+        if state.get("done"):
+            return  # e.g. a second window of a resource already found unsupported
+        if kind == "unsupported":
+            log.warning("The server does not list %s; skipping it", resource.path)
+            state.update(objects=0)
+            with self.cache.transaction():
+                self._finish_backfill(resource, state, tally)
+            return
+        window = next(w for w in own if w.key == key)
+        if kind == "restart":
+            window.after = None
+            return
+        if kind == "split":
+            window.lo = value.hi
+            own.append(Window(key=value.key, lo=value.lo, hi=value.hi))
+        with self.cache.transaction():
+            if kind == "page":
+                page = value
+                rows = page.prepared or Cache.prepare(resource.table, page.data)
+                if not state.get("fts_deferred"):
+                    self._drop_fts_triggers(resource.table)
+                    state["fts_deferred"] = True
+                if state.get("deferred_indexes") is None:
+                    state["deferred_indexes"] = self._defer_indexes(resource.table)
+                if rows.ids:
+                    self.cache.write(rows)
+                    tally.wrote(resource.table, rows.ids)
+                    window.after = rows.ids[-1]
+                    state["objects"] += len(rows.ids)
+                window.done = not page.has_more or not rows.ids
+            elif kind == "window_done":
+                window.done = True
+            state["windows"] = [w.to_state() for w in own]
+            if all(w.done for w in own):
+                self._finish_backfill(resource, state, tally)
+            self.cache.state_set(BACKFILL_PREFIX + resource.table, state)
+        since, before = started[resource.table]
+        self._report_progress(resource.table, state["objects"], since, "backfill")
 
     def _finish_backfill(self, resource: Resource, state: dict[str, Any], tally: Tally) -> None:
         """Inside the last page's transaction: sweep rows the full list did not return, rebuild

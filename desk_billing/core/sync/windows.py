@@ -147,6 +147,10 @@ class WindowedWalk:
         finally:
             self._stop.set()
 
+    def waiting(self) -> bool:
+        """Pages (or other messages) are ready for the caller right now."""
+        return not self._queue.empty()
+
     # -- coordinator (caller's thread) ------------------------------------------------------------
     def _submit(self, resource: Resource, window: Window) -> None:
         with self._lock:
