@@ -118,12 +118,12 @@ class Backfill:
             prepare=lambda resource, page: Cache.prepare(resource.table, page.data),
         )
         group = contextlib.ExitStack()  # the open group commit, see below
-        grouped = 0
+        grouped, changed = 0, set()
         with group:
             for message in walk.walk([(r, windows[r.table]) for r in pending]):
                 if not grouped:
                     group.enter_context(self.cache.transaction())
-                self._backfill_message(message, states, windows, started, tally)
+                changed.add(self._backfill_message(message, states, windows, started, tally))
                 grouped += 1
                 # One transaction per page, each page whole with the cursor that says it is
                 # written -- except that pages already waiting for the writer join the open one
@@ -133,8 +133,10 @@ class Backfill:
                 # Stripe's pace the writer keeps up and commits page by page. A crash or error
                 # loses only whole, uncommitted pages, which the resumed walk lists again.
                 if grouped >= GROUP_PAGES or not walk.waiting() or self.cancel.is_set():
+                    for table in changed - {None}:  # the group's last state of each table
+                        self.cache.state_set(BACKFILL_PREFIX + table, states[table])
                     group.close()
-                    grouped = 0
+                    grouped, changed = 0, set()
                 self._check_cancel()
         self._check_cancel()
         with self.cache.transaction():
@@ -149,48 +151,47 @@ class Backfill:
         windows: dict[str, list[Window]],
         started: dict[str, tuple[float, int]],
         tally: Tally,
-    ) -> None:
-        """Write one message of the walk (a page, a split, a window done) with its state."""
+    ) -> str | None:
+        """Write one message of the walk (a page, a split, a window done) inside the open
+        transaction; the table whose backfill state then needs saving with it, if any."""
         kind, resource, key, value = message
         state, own = states[resource.table], windows[resource.table]
         if state.get("done"):
-            return  # e.g. a second window of a resource already found unsupported
+            return None  # e.g. a second window of a resource already found unsupported
         if kind == "unsupported":
             log.warning("The server does not list %s; skipping it", resource.path)
             state.update(objects=0)
-            with self.cache.transaction():
-                self._finish_backfill(resource, state, tally)
-            return
+            self._finish_backfill(resource, state, tally)
+            return None
         window = next(w for w in own if w.key == key)
         if kind == "restart":
             window.after = None
-            return
+            return None
         if kind == "split":
             window.lo = value.hi
             own.append(Window(key=value.key, lo=value.lo, hi=value.hi))
-        with self.cache.transaction():
-            if kind == "page":
-                page = value
-                rows = page.prepared or Cache.prepare(resource.table, page.data)
-                if not state.get("fts_deferred"):
-                    self._drop_fts_triggers(resource.table)
-                    state["fts_deferred"] = True
-                if state.get("deferred_indexes") is None:
-                    state["deferred_indexes"] = self._defer_indexes(resource.table)
-                if rows.ids:
-                    self.cache.write(rows)
-                    tally.wrote(resource.table, rows.ids)
-                    window.after = rows.ids[-1]
-                    state["objects"] += len(rows.ids)
-                window.done = not page.has_more or not rows.ids
-            elif kind == "window_done":
-                window.done = True
-            state["windows"] = [w.to_state() for w in own]
-            if all(w.done for w in own):
-                self._finish_backfill(resource, state, tally)
-            self.cache.state_set(BACKFILL_PREFIX + resource.table, state)
+        if kind == "page":
+            page = value
+            rows = page.prepared or Cache.prepare(resource.table, page.data)
+            if not state.get("fts_deferred"):
+                self._drop_fts_triggers(resource.table)
+                state["fts_deferred"] = True
+            if state.get("deferred_indexes") is None:
+                state["deferred_indexes"] = self._defer_indexes(resource.table)
+            if rows.ids:
+                self.cache.write(rows)
+                tally.wrote(resource.table, rows.ids)
+                window.after = rows.ids[-1]
+                state["objects"] += len(rows.ids)
+            window.done = not page.has_more or not rows.ids
+        elif kind == "window_done":
+            window.done = True
+        state["windows"] = [w.to_state() for w in own]
+        if all(w.done for w in own):
+            self._finish_backfill(resource, state, tally)
         since, before = started[resource.table]
         self._report_progress(resource.table, state["objects"], since, "backfill")
+        return resource.table
 
     def _finish_backfill(self, resource: Resource, state: dict[str, Any], tally: Tally) -> None:
         """Inside the last page's transaction: sweep rows the full list did not return, rebuild
