@@ -59,6 +59,13 @@ def test_an_upsert_larger_than_one_statement_allows_stores_every_row(cache):
     assert found.fetchone() == ("c1234@example.com", "1234")
 
 
+def test_an_object_twice_in_one_upsert_keeps_the_later_one(cache):
+    cache.upsert("customers", [customer(1, email="old@example.com"), customer(1, email="new@example.com")])
+    assert cache.count("customers") == 1
+    assert cache.get("customers", "cus_1")["email"] == "new@example.com"
+    assert cache.search("customers", "new") == ["cus_1"] and cache.search("customers", "old") == []
+
+
 def test_contract_tables_exist_with_id_data_deleted_created(cache):
     names = set(cache.db.table_names())
     for table in (
