@@ -24,7 +24,7 @@ from PySide6.QtCore import (
 )
 
 from desk_billing.core.cache import queries
-from desk_billing.core.cache.queries import ListQuery, ListSpec, Page
+from desk_billing.core.cache.queries import ListQuery, ListSpec, Matches, Page
 from desk_billing.gui import formatting
 from desk_billing.gui.tasks import Cancelled, Task, TaskControl, TaskError, TaskRunner
 
@@ -294,7 +294,7 @@ class CacheTableModel(QAbstractTableModel):
         if total is not None:
             self._set_total(total)
         else:  # after the first page: the cache file is known to be there by now
-            self._count()
+            self._count(page.matches)
         self.loaded.emit()
 
     def _apply_more(self, version: int, page: Page) -> None:
@@ -331,14 +331,15 @@ class CacheTableModel(QAbstractTableModel):
         if page.after is None:
             self._set_total(len(page.rows))
         else:
-            self._count()
+            self._count(page.matches)
         self.refreshed.emit()
 
     def _set_rows(self, rows: list[tuple[Any, ...]]) -> None:
         self._rows = list(rows)
         self._row_of = {r[1]: i for i, r in enumerate(self._rows)}
 
-    def _count(self) -> None:
+    def _count(self, known: Matches | None) -> None:
+        """Count the list on the io lane; `known`: the matches the first page found on the way."""
         spec, path, query = self.spec, self._path, self._query
         # A search is counted to a cap ("1,000+"): counting every match of a common word
         # costs what sorting them would. A list without search text is counted exactly.
@@ -346,7 +347,7 @@ class CacheTableModel(QAbstractTableModel):
 
         def total(control: TaskControl) -> int:
             control.check()
-            return queries.count(reader(path), spec, query, cap)
+            return queries.count(reader(path), spec, query, cap, known)
 
         def apply(value: int) -> None:
             if query == self._query:  # still the list on screen

@@ -33,7 +33,12 @@ PREFIX_MIN_CHARS = 2
 # many to look up and sort per keystroke, and the list's own order is walked instead.
 SORT_MATCHES_AT_MOST = 2000
 WALK_ROWS = 2048  # rows of the order a search with many matches tries first
+# Matching rowids a search reads from its one full-text statement at most (about 0.4 µs each):
+# enough to hold every match of a search whose matches are too sparse for the first rows walked.
+SCAN_AT_MOST = 20_000
 SEARCH_COUNT_AT_MOST = 1000  # counts of search results stop here ("1,000+")
+# Matches a search page reads at least, for the count (deleted or filtered rows among them)
+COUNT_FROM_MATCHES = 2 * SEARCH_COUNT_AT_MOST
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)  # what FTS5's unicode61 tokenizer keeps of a word
 
 
@@ -82,12 +87,22 @@ class ListQuery:
 
 
 @dataclass(frozen=True)
+class Matches:
+    """Rowids a search found to match its full-text part: all of them (`complete`), or some.
+    `count` uses them instead of asking FTS5 again (that costs what the page did)."""
+
+    rowids: tuple[int, ...]
+    complete: bool
+
+
+@dataclass(frozen=True)
 class Page:
     """Rows as tuples (rowid, id, *column values); `after` continues the list, None at its end."""
 
     rows: list[tuple[Any, ...]]
     after: tuple[Any, ...] | None
     elapsed_ms: float = 0.0
+    matches: Matches | None = None  # what a search learned about its matches on the way
 
 
 def connect(path: Path | str) -> sqlite3.Connection:
@@ -221,13 +236,14 @@ def fetch_page(
     if sql is None:
         return Page([], None)
     keys = _order(spec, query)
+    matches = None
     if sql.fts is not None and _ordered_by_index(conn, spec, sql, keys, after):
-        rows, next_after = _search_in_order(conn, spec, sql, keys, after, limit, cancelled)
+        rows, next_after, matches = _search_in_order(conn, spec, sql, keys, after, limit, cancelled)
     else:
         rows, next_after = _sorted_page(
             conn, spec, sql.with_matches(spec.table), keys, after, limit
         )
-    return Page(rows, next_after, (time.perf_counter() - started) * 1000)
+    return Page(rows, next_after, (time.perf_counter() - started) * 1000, matches)
 
 
 Rows = list[tuple[Any, ...]]
@@ -288,6 +304,67 @@ def _walk_step(
     return text, params
 
 
+class _MatchScan:
+    """The rowids that match a full-text expression, read from one FTS5 statement in rowid
+    order from `start` on, only as far as needed. FTS5 works out every match of a prefix when
+    a statement starts (15-30 ms for a common one at a million rows) and again for the next
+    statement, so a search reads on in this one instead of asking again."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        fts: str,
+        expression: str,
+        start: int | None,
+        ascending: bool,
+    ) -> None:
+        bound = "" if start is None else f"AND rowid {'>=' if ascending else '<='} ?"
+        self._cursor = conn.execute(
+            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? {bound} "
+            f"ORDER BY rowid {'ASC' if ascending else 'DESC'}",
+            (expression,) if start is None else (expression, start),
+        )
+        self.start, self.ascending = start, ascending
+        self.found: list[int] = []
+        self.matched: set[int] = set()
+        self.exhausted = False
+
+    def knows(self, rowid: int) -> bool:
+        """Whether the scan has passed `rowid`, so it knows whether that row matches."""
+        if self.ascending:
+            reached = self.exhausted or bool(self.found) and rowid <= self.found[-1]
+            return (self.start is None or rowid >= self.start) and reached
+        reached = self.exhausted or bool(self.found) and rowid >= self.found[-1]
+        return (self.start is None or rowid <= self.start) and reached
+
+    def read(self, until: int | None, at_most: int) -> None:
+        """Read on until the scan knows rowid `until` (None: to the end) or holds `at_most`."""
+        while not self.exhausted and len(self.found) < at_most:
+            if until is not None and self.knows(until):
+                return
+            batch = [r[0] for r in self._cursor.fetchmany(1024)]
+            self.found.extend(batch)
+            self.matched.update(batch)
+            self.exhausted = len(batch) < 1024
+
+    def complete(self, conn: sqlite3.Connection, table: str) -> bool:
+        """Whether the scan holds every match: it read to its end from the table's first rowid."""
+        if not self.exhausted or self.start is None:
+            return self.exhausted
+        edge = conn.execute(
+            f"SELECT rowid FROM {table} ORDER BY rowid {'ASC' if self.ascending else 'DESC'} LIMIT 1"
+        ).fetchone()
+        return edge is None or (edge[0] >= self.start if self.ascending else edge[0] <= self.start)
+
+    def close(self) -> None:
+        self._cursor.close()  # ends the statement, and with it the read snapshot it holds
+
+
+def _json_rowids(rowids: Sequence[int]) -> str:
+    """Rowids as one JSON array parameter, for `IN (SELECT value FROM json_each(?))`."""
+    return orjson.dumps(list(rowids)).decode()
+
+
 def _search_in_order(
     conn: sqlite3.Connection,
     spec: ListSpec,
@@ -296,55 +373,88 @@ def _search_in_order(
     after: Sequence[Any] | None,
     limit: int,
     cancelled: threading.Event | None,
-) -> tuple[Rows, Key | None]:
-    """A search page in at most three steps, each asking FTS5 once (a prefix query merges
-    every word with that prefix per statement, tens of ms for a common one):
+) -> tuple[Rows, Key | None, Matches | None]:
+    """A search page that asks FTS5 once in the usual cases (each statement with a prefix
+    merges every word with that prefix first: 15-30 ms for a common one at a million rows):
 
-    1. the next WALK_ROWS rows of the order, kept where they match within their rowid range:
-       enough when matches are common (the usual case for a short prefix);
-    2. else up to SORT_MATCHES_AT_MOST matches: if that is all of them, those rows, sorted;
-    3. else the order's index read against the rowids of every match (rowids only: SQLite
-       collects them, never looks up or sorts the rows).
+    1. the list's order walked from its index, WALK_ROWS rows at first, side by side with one
+       scan of the matches in rowid order (lists mostly run with the rowids, or against them:
+       rows are stored as the sync lists them, newest first), keeping the walked rows that
+       match; while matches are common enough that a little more walking fills the page;
+    2. else the scan read on: if that reaches every match (up to SCAN_AT_MOST), the page
+       comes from those rowids alone, sorted when few, else by the order's index read against
+       them in SQLite;
+    3. else the order's index read against every match (FTS5 asked a second time). So also
+       when the walked rows lie too far apart in rowid order for the scan (FTS5 asked for
+       the matches among them alone).
     """
     fts = f"{spec.table}_fts"
     text, params = _walk_step(spec, sql, keys, after)
     walked = conn.execute(text, [*params, WALK_ROWS]).fetchall()
     if not walked:
-        return [], None
-    rowids = [r[0] for r in walked]
-    hits = {
-        r[0]
-        for r in conn.execute(
-            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? AND rowid BETWEEN ? AND ?",
-            (sql.fts, min(rowids), max(rowids)),
-        )
-    }
-    rows, filled = _keep(conn, spec, sql, [r for r in walked if r[0] in hits], [], limit)
-    if filled is not None or len(walked) < WALK_ROWS:
-        return rows, filled
-    found = [
-        r[0]
-        for r in conn.execute(
-            f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? LIMIT ?",
-            (sql.fts, SORT_MATCHES_AT_MOST + 1),
-        )
-    ]
-    if len(found) <= SORT_MATCHES_AT_MOST:
-        marks = ", ".join("?" * len(found)) or "NULL"
-        among = _Sql([*sql.where, f"t.rowid IN ({marks})"], [*sql.params, *found])
-        return _sorted_page(conn, spec, among, keys, after, limit)
-    after = tuple(walked[-1][1:])
+        return [], None, None
+    ascending = walked[0][0] <= walked[-1][0]
+    # From the walked rows on, deeper in a list; else from the first rowid, so that the scan
+    # can hold every match (the walked rows of a list's top lie at an end of the rowids, or
+    # all over them).
+    first = min(r[0] for r in walked) if ascending else max(r[0] for r in walked)
+    scan = _MatchScan(conn, fts, sql.fts or "", None if after is None else first, ascending)
+    rows: Rows = []
+    seen = hits = 0
+    asked, position = WALK_ROWS, after
+    try:
+        while True:
+            low, high = min(r[0] for r in walked), max(r[0] for r in walked)
+            scan.read(high if ascending else low, SCAN_AT_MOST)
+            covered = scan.knows(low) and scan.knows(high)
+            if covered:
+                matched = scan.matched
+            else:  # the walked rows lie too far apart, among too many matches, for the scan
+                matched = {
+                    r[0]
+                    for r in conn.execute(
+                        f"SELECT rowid FROM {fts} WHERE {fts} MATCH ? AND rowid BETWEEN ? AND ?",
+                        (sql.fts, low, high),
+                    )
+                }
+            kept = [r for r in walked if r[0] in matched]
+            seen, hits = seen + len(walked), hits + len(kept)
+            rows, filled = _keep(conn, spec, sql, kept, rows, limit)
+            position = tuple(walked[-1][1:])
+            if filled is not None or len(walked) < asked:
+                # A few more matches (well under a ms) usually settle the count on their own.
+                scan.read(None, COUNT_FROM_MATCHES)
+                return rows, filled, Matches(tuple(scan.found), scan.complete(conn, spec.table))
+            # Rows still to walk for the rest of the page, at the density seen so far.
+            asked = (limit - len(rows)) * seen // max(hits, 1) * 5 // 4 + 64
+            if not covered or asked > WALK_ROWS * 4:
+                break
+            text, params = _walk_step(spec, sql, keys, position)
+            walked = conn.execute(text, [*params, asked]).fetchall()
+            if not walked:
+                return rows, None, Matches(tuple(scan.found), scan.complete(conn, spec.table))
+        scan.read(None, SCAN_AT_MOST)
+        matches = Matches(tuple(scan.found), scan.complete(conn, spec.table))
+    finally:
+        scan.close()
+    if matches.complete and len(matches.rowids) <= SORT_MATCHES_AT_MOST:
+        marks = ", ".join("?" * len(matches.rowids)) or "NULL"
+        among = _Sql([*sql.where, f"t.rowid IN ({marks})"], [*sql.params, *matches.rowids])
+        return (*_sorted_page(conn, spec, among, keys, after, limit), matches)
     # The unary + keeps SQLite from looking up each match by rowid (and then sorting them).
-    matching = (f"+t.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)", [sql.fts])
+    if matches.complete:
+        matching = ("+t.rowid IN (SELECT value FROM json_each(?))", [_json_rowids(matches.rowids)])
+    else:
+        matching = (f"+t.rowid IN (SELECT rowid FROM {fts} WHERE {fts} MATCH ?)", [sql.fts])
     while cancelled is None or not cancelled.is_set():
         wanted = (limit - len(rows)) * 5 // 4 + 8  # a few spare, for rows `_keep` drops
-        text, params = _walk_step(spec, sql, keys, after, matching)
+        text, params = _walk_step(spec, sql, keys, position, matching)
         walked = conn.execute(text, [*params, wanted]).fetchall()
         rows, filled = _keep(conn, spec, sql, walked, rows, limit)
         if filled is not None or len(walked) < wanted:
-            return rows, filled
-        after = tuple(walked[-1][1:])
-    return rows, after
+            return rows, filled, matches
+        position = tuple(walked[-1][1:])
+    return rows, position, matches
 
 
 def _keep(
@@ -377,12 +487,27 @@ def _keep(
 
 
 def count(
-    conn: sqlite3.Connection, spec: ListSpec, query: ListQuery, at_most: int | None = None
+    conn: sqlite3.Connection,
+    spec: ListSpec,
+    query: ListQuery,
+    at_most: int | None = None,
+    known: Matches | None = None,
 ) -> int:
-    """How many rows the list holds in all; with `at_most`, stops counting one past it."""
+    """How many rows the list holds in all; with `at_most`, stops counting one past it.
+    `known` (from the search's page) spares asking FTS5 again when it settles the count:
+    it holds every match, or more than `at_most` rows among it meet the other conditions."""
     sql = _conditions(spec, query)
     if sql is None:
         return 0
+    if sql.fts is not None and known is not None and (known.complete or at_most is not None):
+        among = "t.rowid IN (SELECT value FROM json_each(?))"
+        text = f"SELECT 1 FROM {spec.table} t WHERE {' AND '.join([*sql.where, among])}"
+        params = [*sql.params, _json_rowids(known.rowids)]
+        if at_most is not None:
+            text, params = f"{text} LIMIT ?", [*params, at_most + 1]
+        found = conn.execute(f"SELECT count(*) FROM ({text})", params).fetchone()[0]
+        if known.complete or found > (at_most or 0):
+            return found
     if sql.fts is None:
         source, params = f"{spec.table} t", sql.params
     else:  # a join, so SQLite streams the matches instead of collecting them first
