@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -79,8 +80,10 @@ def test_a_backfill_cancelled_mid_way_resumes_from_its_windows(bulk, tmp_path) -
             progress=stop_after_some_pages,
             reconcile_every_s=None,
         )
+        switch = sys.getswitchinterval()
         with pytest.raises(SyncCancelled):
             engine.run()
+        assert sys.getswitchinterval() == switch  # the backfill's own, given back
         unfinished = [
             t
             for t in ("payment_intents", "charges")
