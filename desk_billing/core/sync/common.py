@@ -27,7 +27,7 @@ DEFAULT_RECONCILE_EVERY_S = 24 * 3600
 # asking for each one (a drift that large means a gap, not a missed event).
 VERIFY_AT_MOST = 100
 BACKFILL_CHECKPOINT_PAGES = 10_000
-GROUP_PAGES = 16  # pages waiting for the writer that may share one commit
+GROUP_PAGES = 32  # pages waiting for the writer that may share one commit
 BACKFILL_SWITCH_INTERVAL_S = 0.0005  # sys.setswitchinterval while a backfill runs
 BACKFILL_CACHE_KIB = -65_536  # SQLite page cache during a backfill: 64 MiB (negative = KiB)
 HISTORY_EVENT_PAGES = 10  # a full backfill also keeps the 1,000 newest events, for Activity
