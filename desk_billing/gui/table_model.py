@@ -32,6 +32,16 @@ PAGE_SIZE = 200
 RawRole = Qt.ItemDataRole.UserRole + 1  # the value as stored (int minor units, epoch, status)
 KindRole = Qt.ItemDataRole.UserRole + 2  # the column kind: "status" draws a coloured label
 IdRole = Qt.ItemDataRole.UserRole + 3
+_ANSWERED_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        RawRole,
+        KindRole,
+        IdRole,
+    }
+)
 
 _readers = threading.local()
 _running_lock = threading.Lock()
@@ -217,7 +227,9 @@ class CacheTableModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+        # Painting asks every cell for about five roles, most of them unanswered here: those
+        # return first (a search repaints the table on each keystroke).
+        if role not in _ANSWERED_ROLES or not index.isValid() or index.row() >= len(self._rows):
             return None
         row = self._rows[index.row()]
         column = self.spec.columns[index.column()]

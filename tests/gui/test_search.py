@@ -135,3 +135,34 @@ def test_the_searched_model_passes_qt_model_tester(qtbot, runner, cache_path, qt
     model = CacheTableModel(SPEC, runner, cache_path, page_size=PAGE)
     search(qtbot, model, "ad")
     qtmodeltester.check(model)
+
+
+def test_the_columns_stay_put_when_a_search_finds_nothing(qtbot, runner, cache_path):
+    tab = CustomersTab(runner, cache_path, "test")
+    qtbot.addWidget(tab)
+    tab.resize(1000, 600)
+    tab.show()
+    qtbot.waitUntil(lambda: tab.model.rowCount() > 0, timeout=5000)
+    width = tab.view.viewport().width()
+    tab.search.setText("nobody")
+    tab.apply_query()
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 0 and not tab.model.querying, timeout=5000)
+    qtbot.wait(20)
+    # No scroll bar coming and going: the table keeps its width (and the columns their place).
+    assert tab.view.viewport().width() == width
+
+
+def test_status_cells_are_drawn_as_labels_in_every_kind_of_payment_list(qtbot, runner, cache_path):
+    from desk_billing.gui.delegates import StatusDelegate
+    from desk_billing.gui.tabs.payments import KINDS, PaymentsTab
+
+    tab = PaymentsTab(runner, cache_path, "test")
+    qtbot.addWidget(tab)
+    for kind, (spec, _statuses) in KINDS.items():
+        tab.show_kind(kind)
+        drawn = [
+            i
+            for i in range(len(spec.columns))
+            if isinstance(tab.view.itemDelegateForColumn(i), StatusDelegate)
+        ]
+        assert drawn == [spec.index_of("status")], kind

@@ -153,7 +153,8 @@ class ListTab(QWidget):
 
         self.view = QTableView()
         self.view.setModel(self.model)
-        self.view.setItemDelegate(StatusDelegate(self.view))
+        self._status_delegate = StatusDelegate(self.view)
+        self.use_status_delegate(self.spec)
         self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.view.setAlternatingRowColors(True)
@@ -161,6 +162,9 @@ class ListTab(QWidget):
         self.view.setWordWrap(False)
         self.view.setSortingEnabled(True)
         self.view.verticalHeader().setVisible(False)
+        # Always there, so a search going from no rows to some does not narrow the viewport,
+        # lay the columns out again and paint the table twice.
+        self.view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         self.view.verticalHeader().setDefaultSectionSize(26)
         self.view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.view.horizontalHeader()
@@ -218,6 +222,14 @@ class ListTab(QWidget):
         action.triggered.connect(slot)
         (where or self).addAction(action)
         return action
+
+    def use_status_delegate(self, spec: ListSpec) -> None:
+        """Status columns of `spec` drawn as labels. Only they draw in Python: a delegate on
+        every cell costs a Python call per cell and paint, and a search repaints the table on
+        each keystroke (holding the GIL that the next keystroke's query needs)."""
+        for i, column in enumerate(spec.columns):
+            status = column.kind == "status"
+            self.view.setItemDelegateForColumn(i, self._status_delegate if status else None)
 
     def _connect_selection(self) -> None:
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)

@@ -244,6 +244,7 @@ class PaymentsTab(ListTab):
             self._models[spec.table] = self._make_model(spec)
         self.model = self._models[spec.table]
         self.view.setModel(self.model)
+        self.use_status_delegate(spec)
         self._connect_selection()
         header = self.view.horizontalHeader()
         for i, column in enumerate(spec.columns):
