@@ -25,6 +25,7 @@ from PySide6.QtCore import (
 
 from desk_billing.core.cache import queries
 from desk_billing.core.cache.queries import ListQuery, ListSpec, Matches, Page
+from desk_billing.core.priority import background_thread
 from desk_billing.gui import formatting
 from desk_billing.gui.tasks import Cancelled, Task, TaskControl, TaskError, TaskRunner
 
@@ -359,6 +360,7 @@ class CacheTableModel(QAbstractTableModel):
 
         def total(control: TaskControl) -> int:
             control.check()
+            background_thread()  # a whole-table scan, never worth a GUI stall (see below)
             return queries.count(reader(path), spec, query, cap, known)
 
         def apply(value: int) -> None:
@@ -369,7 +371,9 @@ class CacheTableModel(QAbstractTableModel):
                     self._set_total(value)
 
         # On the io lane: a count without a cap can scan the table, and must not hold up the
-        # next page on the db lane.
+        # next page on the db lane. At a lower CPU priority: after a sync every list counts
+        # again, and two such scans on a two-core machine kept the GUI thread waiting for a
+        # core (the longest stalls of the GUI benchmark's sync, 45-68 ms).
         self._runner.run(total, success=apply, error=self._on_error, lane="io")
 
     def _set_total(self, value: int | None, capped: bool = False) -> None:
