@@ -131,9 +131,9 @@ class Cache:
             raise ValidationError(f"'{table}' is not a cached table.") from None
 
     def _upsert_sql(self, table: str, count: int) -> str:
-        """One INSERT of `count` rows. One statement per page instead of one per row: SQLite then
-        writes the page in one step without the GIL, where per-row steps handed the GIL back and
-        forth 100 times a page with the threads parsing the next pages (sync ingest, issue 4)."""
+        """One INSERT of `count` rows. Many rows per statement instead of one: SQLite then writes
+        them in one step without the GIL, where per-row steps handed the GIL back and forth 100
+        times a page with the threads parsing the next pages (sync ingest, issue 4)."""
         sql = self._multi.get((table, count))
         if sql is None:
             names = ["id", "data", "deleted", "updated_at", *TABLES[table].column_names()]

@@ -187,7 +187,8 @@ class Backfill:
             own.append(Window(key=value.key, lo=value.lo, hi=value.hi))
         if kind == "page":
             page = value
-            rows = page.prepared or Cache.prepare(resource.table, page.data)
+            rows = page.prepared  # every page of the walk comes prepared by its fetch thread
+            assert rows is not None
             if not state.get("fts_deferred"):
                 self._drop_fts_triggers(resource.table)
                 state["fts_deferred"] = True

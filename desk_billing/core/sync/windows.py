@@ -90,7 +90,7 @@ class WindowedWalk:
         pool: Executor,
         concurrency: int,
         cancel: threading.Event,
-        prepare: Callable[[Resource, Page], Prepared] | None = None,
+        prepare: Callable[[Resource, Page], Prepared],
     ) -> None:
         self.fetcher = fetcher
         self.prepare = prepare  # run on the fetch thread: the writer's thread only writes
@@ -236,8 +236,7 @@ class WindowedWalk:
                         running.last = min(created)
                     running.pages += 1
                     running.finished = finished
-                if self.prepare is not None:
-                    page = Page([], page.has_more, self.prepare(resource, page))
+                page = Page([], page.has_more, self.prepare(resource, page))
                 self._put(("page", resource, window.key, page))
                 if finished:
                     self._put(("window_done", resource, window.key, None))
