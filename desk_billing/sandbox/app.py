@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-from . import schema
+from . import schema, versions
 from .errors import ApiError
 from .listing import expand
 from .router import Call, Router, api
@@ -144,6 +144,7 @@ class SandboxApp:
         request_id: str,
     ) -> Response:
         key = self._authenticate(headers)
+        version = versions.negotiate(headers.get("stripe-version"))
         route, args = api.match(verb, path)
         self._authorize(key, verb, path)
         raw = body.decode("utf-8") if verb == "POST" else query
@@ -182,6 +183,7 @@ class SandboxApp:
                 )
                 response.headers["Idempotency-Key"] = idem_key
         response.headers["Request-Id"] = request_id
+        response.headers["Stripe-Version"] = version
         response.drop = fault == "drop"
         return response
 
@@ -299,7 +301,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(response.status)
         self.send_header("Content-Type", response.content_type)
         self.send_header("Content-Length", str(len(response.body)))
-        self.send_header("Stripe-Version", self.headers.get("Stripe-Version") or API_VERSION)
+        # the version the request was answered in; errors before that say the account's default
+        self.send_header("Stripe-Version", response.headers.pop("Stripe-Version", API_VERSION))
         for name, value in response.headers.items():
             self.send_header(name, value)
         self.end_headers()

@@ -13,6 +13,20 @@ from .state import Collection, State
 
 Filter = Callable[[dict[str, Any]], bool]
 
+Includable = Callable[[State, dict[str, Any]], Any]
+INCLUDABLE: dict[tuple[str, str], Includable] = {}
+"""(object type, field) -> how to compute a field Stripe leaves out unless `expand[]` names it."""
+
+
+def includable(object_type: str, field: str) -> Callable[[Includable], Includable]:
+    """Register the computation of `object_type.field`, shown only when expanded."""
+
+    def register(compute: Includable) -> Includable:
+        INCLUDABLE[(object_type, field)] = compute
+        return compute
+
+    return register
+
 
 def list_object(url: str, data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
     return {"object": "list", "data": data, "has_more": has_more, "url": url}
@@ -122,6 +136,9 @@ def _expand_path(state: State, node: Any, parts: list[str], full: str) -> None:
     if not isinstance(node, dict):
         return
     key, rest = parts[0], parts[1:]
+    compute = INCLUDABLE.get((node.get("object"), key))
+    if compute is not None and key not in node:
+        node[key] = compute(state, node)
     value = node.get(key)
     if isinstance(value, str):
         target = state.find(value)

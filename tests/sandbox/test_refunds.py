@@ -35,12 +35,12 @@ def test_partial_then_full_refund_keeps_the_charge_right(
     assert first.reason == "requested_by_customer"
     assert first.balance_transaction.startswith("txn_")
     assert_shape(first, stripe_fixtures["refund"])
-    charge = client.v1.charges.retrieve(charge_id)
+    charge = client.v1.charges.retrieve(charge_id, {"expand": ["refunds"]})
     assert (charge.amount_refunded, charge.refunded) == (500, False)
     assert [r.id for r in charge.refunds.data] == [first.id]
     rest = client.v1.refunds.create({"charge": charge_id})
     assert rest.amount == 1500
-    charge = client.v1.charges.retrieve(charge_id)
+    charge = client.v1.charges.retrieve(charge_id, {"expand": ["refunds"]})
     assert (charge.amount_refunded, charge.refunded) == (2000, True)
     assert [r.id for r in charge.refunds.data] == [rest.id, first.id]
     refunded_events = client.v1.events.list({"type": "charge.refunded"}).data
@@ -181,7 +181,8 @@ def test_pending_refunds_settle_when_time_passes(
     assert client.v1.charges.retrieve(charge_id).refunded is True
     sandbox.advance_time(seconds=600)
     assert client.v1.refunds.retrieve(refund.id).status == "succeeded"
-    assert client.v1.charges.retrieve(charge_id).refunds.data[0].status == "succeeded"
+    charge = client.v1.charges.retrieve(charge_id, {"expand": ["refunds"]})
+    assert charge.refunds.data[0].status == "succeeded"
     updated = client.v1.events.list({"type": "refund.updated"}).data[0]
     assert updated.data.previous_attributes.status == "pending"
     assert (

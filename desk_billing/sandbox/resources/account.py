@@ -1,10 +1,15 @@
-"""The account itself and its balance: what the key-setup dialog shows and checks."""
+"""The account itself and its balance: what the key-setup dialog shows and checks.
+
+The sandbox is one standard account, not a Connect platform: it has no connected accounts, so the
+list of them is empty, as Stripe answers an account that is not a platform.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from typing import Any
 
+from ..listing import list_object
 from ..router import Call, api
 
 
@@ -20,6 +25,11 @@ def _nothing_due() -> dict[str, Any]:
         "past_due": [],
         "pending_verification": [],
     }
+
+
+@api.route("get", "/v1/accounts")
+def list_connected_accounts(call: Call) -> dict[str, Any]:
+    return list_object("/v1/accounts", [], False)
 
 
 @api.route("get", "/v1/account")

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..common import THREE_DECIMAL, ZERO_DECIMAL, require
-from ..listing import apply_metadata, list_object, paginate
+from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
 from .payment_methods import Decline, TestMethod
@@ -250,7 +250,6 @@ def create_charge(
         "receipt_number": None,
         "receipt_url": f"{state.base_url}/receipts/payment/{charge_id}",
         "refunded": False,
-        "refunds": list_object(f"/v1/charges/{charge_id}/refunds", [], False),
         "review": None,
         "shipping": None,
         "source": None,
@@ -272,14 +271,6 @@ def create_charge(
         )["id"]
     state.insert("charges", charge)
     return charge
-
-
-def sync_refunds(state: State, charge: dict[str, Any]) -> None:
-    """Refresh the charge's embedded `refunds` list (newest first) from the refunds collection."""
-    refunds = state.where("refunds", "charge", charge["id"])
-    charge["refunds"] = list_object(
-        f"/v1/charges/{charge['id']}/refunds", refunds[:10], len(refunds) > 10
-    )
 
 
 def unrefunded(charge: dict[str, Any]) -> int:

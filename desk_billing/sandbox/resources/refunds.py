@@ -130,7 +130,6 @@ def create_refund(state: State, params: dict[str, Any]) -> dict[str, Any]:
     previous = state.update(
         charge, {"amount_refunded": refunded, "refunded": refunded >= charge["amount_captured"]}
     )
-    charges_mod.sync_refunds(state, charge)
     state.emit("refund.created", refund)
     state.emit("charge.refunded", charge, previous)
     if pending:
@@ -142,9 +141,6 @@ def create_refund(state: State, params: dict[str, Any]) -> dict[str, Any]:
 
 def _set_status(state: State, refund: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     previous = state.update(refund, changes)
-    charge = state.get("charges", refund["charge"])
-    if charge is not None:
-        charges_mod.sync_refunds(state, charge)
     state.emit("refund.updated", refund, previous)
     state.emit("charge.refund.updated", refund, previous)
     return previous
@@ -179,7 +175,6 @@ def _fail(state: State, entry: dict[str, Any]) -> None:
     previous = state.update(
         charge, {"amount_refunded": refunded, "refunded": refunded >= charge["amount_captured"]}
     )
-    charges_mod.sync_refunds(state, charge)
     state.emit("charge.updated", charge, previous)
 
 
@@ -207,9 +202,6 @@ def update(call: Call) -> dict[str, Any]:
             refund, {"metadata": apply_metadata(refund, call.params["metadata"])}
         )
         if previous:
-            charge = state.get("charges", refund["charge"])
-            if charge is not None:
-                charges_mod.sync_refunds(state, charge)
             state.emit("refund.updated", refund, previous)
             state.emit("charge.refund.updated", refund, previous)
     return refund
@@ -228,7 +220,6 @@ def cancel(call: Call) -> dict[str, Any]:
     _set_status(state, refund, {"status": "canceled", "failure_reason": "merchant_request"})
     refunded = charge["amount_refunded"] - refund["amount"]
     previous = state.update(charge, {"amount_refunded": refunded, "refunded": False})
-    charges_mod.sync_refunds(state, charge)
     state.emit("charge.updated", charge, previous)
     return refund
 
