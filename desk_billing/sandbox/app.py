@@ -148,7 +148,7 @@ class SandboxApp:
         route, args = api.match(verb, path)
         self._authorize(key, verb, path)
         raw = body.decode("utf-8") if verb == "POST" else query
-        params = decode_form(raw)
+        params = versions.translate_params(version, verb, route.template, decode_form(raw))
         if route.params_class is not None:
             params = schema.validate(route.params_class, params)
         idem_key = headers.get("idempotency-key") if verb == "POST" else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import typing
+from typing import Any
 
 from . import schema
 from .errors import invalid
@@ -20,6 +21,15 @@ from .state import API_VERSION
 # dahlia -> endive, compared on stripe-python 15.6.2 (2026-08-26.dahlia) and 16.1 (endive) for every
 # object the sandbox serves: no key removed or retyped, enums only grown (tests/clients checks it).
 SERVED_LINES = (API_VERSION.split(".")[1], "dahlia")
+
+# Request parameters endive renamed (same meaning), which a client of an older served line still
+# sends: stripe-python 15.6.2 has `payment_method_types` where 16.1 has `allowed_payment_method_types`.
+_PAYMENT_METHOD_TYPES = {"payment_method_types": "allowed_payment_method_types"}
+RENAMED_PARAMS = {
+    ("POST", "/v1/payment_intents"): _PAYMENT_METHOD_TYPES,
+    ("POST", "/v1/payment_intents/{intent}"): _PAYMENT_METHOD_TYPES,
+    ("POST", "/v1/payment_intents/{intent}/confirm"): _PAYMENT_METHOD_TYPES,
+}
 
 
 @functools.cache
@@ -60,3 +70,13 @@ def negotiate(requested: str | None) -> str:
         f"This sandbox renders objects only in API versions {oldest} to {newest}; it cannot "
         f"answer in {requested}. Send Stripe-Version: {API_VERSION}, or leave the header out."
     )
+
+
+def translate_params(
+    version: str, verb: str, template: str, params: dict[str, Any]
+) -> dict[str, Any]:
+    """Parameters of an older served version under the names the pinned version gives them."""
+    renamed = RENAMED_PARAMS.get((verb, template))
+    if not renamed or version.split(".")[1] == API_VERSION.split(".")[1]:
+        return params
+    return {renamed.get(name, name): value for name, value in params.items()}

@@ -70,3 +70,16 @@ def test_the_served_versions_are_endive_and_dahlia_and_nothing_newer() -> None:
     assert served[0] == API_VERSION
     assert {v.split(".")[1] for v in served} == {"endive", "dahlia"}
     assert "2026-03-25.dahlia" in served and "2026-02-25.clover" not in served
+
+
+def test_a_dahlia_client_still_names_payment_method_types_as_it_did(
+    client: stripe.StripeClient,
+) -> None:
+    """endive renamed the parameter to `allowed_payment_method_types`; dahlia's SDK sends the old name."""
+    params = {"amount": 1000, "currency": "eur", "payment_method_types": ["card"]}
+    dahlia = client.v1.payment_intents.create(params, {"stripe_version": "2026-08-26.dahlia"})
+    assert dahlia.payment_method_types == ["card"]
+    assert dahlia.automatic_payment_methods is None  # the types given, not automatic ones
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.payment_intents.create(params)
+    assert caught.value.user_message == "Received unknown parameter: payment_method_types"
