@@ -141,3 +141,12 @@ def test_every_captured_charge_of_the_demo_account_has_its_balance_transaction(
         )
     refunds = list(demo.v1.refunds.list({"limit": 100}).auto_paging_iter())
     assert all(by_id[r.balance_transaction].amount == -r.amount for r in refunds)
+
+
+def test_a_products_features_are_listed(client: stripe.StripeClient) -> None:
+    product = client.v1.products.create({"name": "Plan"})
+    features = client.v1.products.features.list(product.id)
+    assert (features.data, features.url) == ([], f"/v1/products/{product.id}/features")
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.products.features.list("prod_missing")
+    assert caught.value.user_message == "No such product: 'prod_missing'"

@@ -2,7 +2,9 @@
 
 stripe-node's types mark them optional (`sources?: ApiList<CustomerSource>`): a customer's sources,
 subscriptions and tax ids, a price's tiers and currency options, a charge's refunds (embedded by
-default until 2022-11-15). Each is computed when asked for, so it is never stale.
+default until 2022-11-15). Each is computed when asked for, so it is never stale. Lists of things
+the sandbox never makes (sources, tax ids, product features) are served empty, as Stripe serves
+them for an account that has none: a mirror syncing the account asks for each.
 """
 
 from __future__ import annotations
@@ -104,3 +106,11 @@ def list_tax_ids(call: Call) -> dict[str, Any]:
     return paginate_items(
         call, [], url=f"/v1/customers/{customer['id']}/tax_ids", kind="tax id"
     )  # none: see customer_tax_ids
+
+
+@api.route("get", "/v1/products/{product}/features")
+def list_product_features(call: Call) -> dict[str, Any]:
+    product = require(call.state, "products", call.arg("product"), "product")
+    return paginate_items(
+        call, [], url=f"/v1/products/{product['id']}/features", kind="product feature"
+    )  # the sandbox does not serve attaching entitlement features
