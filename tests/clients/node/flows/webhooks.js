@@ -46,10 +46,12 @@ run(async () => {
     allowed_payment_method_types: ['card'],
     confirm: true,
   });
-  const timeout = new Promise((_, reject) =>
-    setTimeout(() => reject(new Error('no payment_intent.succeeded delivered in 10 s')), 10000),
-  );
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no payment_intent.succeeded delivered in 10 s')), 10000);
+  });
   const event = await Promise.race([succeeded, timeout]);
+  clearTimeout(timer);
   server.close();
 
   // A payload altered in transit must not verify.
