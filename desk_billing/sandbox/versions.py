@@ -61,14 +61,21 @@ def negotiate(requested: str | None) -> str:
     if requested is None or requested.strip() == "":
         return API_VERSION  # the account's default version
     requested = requested.strip()
-    if requested in served_versions():
-        return requested
     if requested not in known_versions():
         raise invalid(f"Invalid Stripe API version: {requested}")
+    require_served(requested)
+    return requested
+
+
+def require_served(version: str, *, param: str | None = None) -> None:
+    """A 400 naming the served versions when a real `version` is not one of them."""
+    if version in served_versions():
+        return
     newest, oldest = served_versions()[0], served_versions()[-1]
     raise invalid(
         f"This sandbox renders objects only in API versions {oldest} to {newest}; it cannot "
-        f"answer in {requested}. Send Stripe-Version: {API_VERSION}, or leave the header out."
+        f"answer in {version}. Use {API_VERSION}, or leave the version out.",
+        param=param,
     )
 
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 import pytest
 import stripe
 
@@ -83,3 +88,54 @@ def test_a_dahlia_client_still_names_payment_method_types_as_it_did(
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.payment_intents.create(params)
     assert caught.value.user_message == "Received unknown parameter: payment_method_types"
+
+
+def test_a_webhook_endpoint_is_not_promised_a_version_the_sandbox_cannot_render(
+    client: stripe.StripeClient,
+) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.webhook_endpoints.create(
+            {
+                "url": "http://127.0.0.1:9/hook",
+                "enabled_events": ["*"],
+                "api_version": "2025-08-27.basil",
+            }
+        )
+    assert caught.value.error.param == "api_version"
+    assert "2025-08-27.basil" in caught.value.user_message
+    assert client.v1.webhook_endpoints.list().data == []
+
+
+def test_a_dahlia_webhook_endpoint_gets_its_events_labelled_dahlia(
+    client: stripe.StripeClient,
+) -> None:
+    received: list[dict] = []
+
+    class Receiver(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass  # the test's own receiver; nothing to log
+
+    server = HTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client.v1.webhook_endpoints.create(
+            {
+                "url": f"http://127.0.0.1:{server.server_address[1]}/hook",
+                "enabled_events": ["customer.created"],
+                "api_version": "2026-08-26.dahlia",
+            }
+        )
+        client.v1.customers.create({"name": "Hooked"})
+        deadline = time.monotonic() + 5
+        while not received and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        server.shutdown()
+    assert [e["api_version"] for e in received] == ["2026-08-26.dahlia"]
+    # the event as listed keeps the account's version
+    assert client.v1.events.list().data[0].api_version == API_VERSION

@@ -16,6 +16,7 @@ from ..common import deleted, require
 from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
+from ..versions import require_served
 
 
 def sign(payload: bytes, secret: str, timestamp: int) -> str:
@@ -41,7 +42,9 @@ class Deliverer:
         for endpoint in self.state.newest_first("webhook_endpoints"):
             wanted = endpoint["enabled_events"]
             if endpoint["status"] == "enabled" and ("*" in wanted or event["type"] in wanted):
-                payload = json.dumps(event).encode()
+                # Stripe renders an endpoint's events in the endpoint's version (a served one)
+                version = endpoint["api_version"] or event["api_version"]
+                payload = json.dumps({**event, "api_version": version}).encode()
                 self.queue.put((endpoint["id"], endpoint["url"], payload))
 
     def _run(self) -> None:
@@ -78,6 +81,8 @@ def _deliverer(state: State) -> Deliverer:
 @api.route("post", "/v1/webhook_endpoints")
 def create(call: Call) -> dict[str, Any]:
     state, params = call.state, call.params
+    if params.get("api_version"):
+        require_served(params["api_version"], param="api_version")
     endpoint = state.insert(
         "webhook_endpoints",
         {
