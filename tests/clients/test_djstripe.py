@@ -139,6 +139,7 @@ def test_djstripe_syncs_the_demo_account_with_the_sandboxs_counts(tmp_path: Path
         before = sandbox_counts(client)
         synced = run_sync(demo, tmp_path / "mirror.sqlite3")
         after = sandbox_counts(client)
+    assert synced["api_version"] == "2026-08-26.dahlia"  # what its stripe-python sends
     assert synced["failed"] is None, synced["stderr"]
     # dj-stripe logs an object it could not fetch (e.g. a 404) and goes on: none may be logged
     assert "Traceback" not in synced["log"], synced["log"][-4000:]

@@ -18,6 +18,7 @@ django.setup()
 
 from django.apps import apps  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from djstripe.settings import djstripe_settings  # noqa: E402
 
 MODELS = sys.argv[1:]
 
@@ -40,6 +41,7 @@ config = apps.get_app_config("djstripe")
 counts = {name: config.get_model(name).objects.count() for name in MODELS}
 json.dump(
     {
+        "api_version": djstripe_settings.STRIPE_API_VERSION,
         "counts": counts,
         "failed": failed,
         "stderr": err.getvalue(),
