@@ -1,6 +1,6 @@
 """What each endpoint accepts, derived from the official SDK rather than from memory.
 
-stripe-python ships, for its pinned API version, every endpoint's path in its service modules
+stripe-python ships, for its pinned API version, every endpoint's path in its service methods
 (`self._request("post", "/v1/refunds", ...)`) and every endpoint's parameters as TypedDicts
 (`stripe.params.RefundCreateParams`). Reading both means the sandbox refuses exactly the
 parameters Stripe would refuse for that version, and coerces form strings to the declared types.
@@ -8,42 +8,94 @@ parameters Stripe would refuse for that version, and coerces form strings to the
 
 from __future__ import annotations
 
+import dis
 import functools
+import importlib
+import inspect
+import pkgutil
 import re
 import sys
 import types
 import typing
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import stripe
 import stripe.params
 import typing_extensions
 from stripe._request_options import RequestOptions
+from stripe._stripe_service import StripeService
 
 from .errors import invalid
 
 _REQUEST_OPTION_KEYS = frozenset(RequestOptions.__annotations__)
-_METHOD = re.compile(
-    r"^    def (\w+)\(\s*self,(?P<sig>.*?)\)\s*->.*?self\._request(?:_stream)?\(\s*\"(?P<verb>\w+)\",\s*\"(?P<path>[^\"]+)\"",
-    re.S | re.M,
-)
-_PARAMS = re.compile(r'params:\s*(?:Optional\[)?"(\w+Params)"')
+_SERVICE_MODULE = re.compile(r"_\w+_service")
+_REQUEST_METHODS = frozenset({"_request", "_request_stream"})
 
 
 @functools.cache
 def sdk_routes() -> dict[tuple[str, str], str]:
     """(verb, path template) -> name of the params TypedDict, read from the SDK's v1 services."""
     routes: dict[tuple[str, str], str] = {}
-    root = Path(stripe.__file__).parent
-    for path in sorted(root.glob("_*_service.py")):
-        for match in _METHOD.finditer(path.read_text(encoding="utf-8")):
-            if not match.group("path").startswith("/v1/"):
+    for service in _v1_services():
+        for name, method in vars(service).items():
+            if name.startswith("_") or not inspect.isfunction(method):
                 continue
-            params = _PARAMS.search(match.group("sig"))
-            if params:
-                routes[(match.group("verb").upper(), match.group("path"))] = params.group(1)
+            if inspect.iscoroutinefunction(method):
+                continue  # the `_async` twin of a method requests the same path
+            request = _request_literals(method)
+            params = _params_name(method)
+            if request and params and request[1].startswith("/v1/"):
+                routes[(request[0].upper(), request[1])] = params
     return routes
+
+
+def _v1_services() -> Iterator[type]:
+    """The service classes of the SDK's top-level `_*_service` modules (the v1 API's)."""
+    for module_info in sorted(pkgutil.iter_modules(stripe.__path__), key=lambda m: m.name):
+        if not _SERVICE_MODULE.fullmatch(module_info.name):
+            continue
+        module = importlib.import_module(f"stripe.{module_info.name}")
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, StripeService)
+                and value.__module__ == module.__name__
+            ):
+                yield value
+
+
+def _request_literals(method: Callable[..., Any]) -> tuple[str, str] | None:
+    """The verb and path template a service method passes to `self._request(...)`.
+
+    They are read from the method's compiled code, not its source file: every installation
+    carries the code (a frozen desktop build or a wheel without sources has no `.py` files),
+    and the generated methods always pass both as literals, the path's placeholders unformatted.
+    """
+    code = [i for i in dis.get_instructions(method) if i.opname not in ("CACHE", "EXTENDED_ARG")]
+    for at, instruction in enumerate(code):
+        if instruction.opname in ("LOAD_METHOD", "LOAD_ATTR") and (
+            instruction.argval in _REQUEST_METHODS
+        ):
+            literals = [
+                i.argval
+                for i in code[at + 1 : at + 3]
+                if i.opname == "LOAD_CONST" and isinstance(i.argval, str)
+            ]
+            if len(literals) == 2:
+                return literals[0], literals[1]
+    return None
+
+
+def _params_name(method: Callable[..., Any]) -> str | None:
+    """The name of the params TypedDict in a method's `params: Optional["XParams"]` annotation."""
+    annotation = method.__annotations__.get("params")
+    for candidate in (annotation, *typing.get_args(annotation)):
+        if isinstance(candidate, typing.ForwardRef):
+            candidate = candidate.__forward_arg__
+        if isinstance(candidate, str) and candidate.endswith("Params"):
+            return candidate
+    return None
 
 
 def params_class(verb: str, template: str) -> type | None:
