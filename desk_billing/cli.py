@@ -22,7 +22,7 @@ from desk_billing import __version__
 from desk_billing.core.errors import DeskBillingError, ValidationError
 from desk_billing.core.logging import mask_secrets, setup_logging
 from desk_billing.core.profiles import AppPaths, Profile, ProfileStore, Settings
-from desk_billing.core.secrets import ENV_API_KEY, check_key, resolve_api_key
+from desk_billing.core.secrets import ENV_API_KEY, check_key, insecure_reason, resolve_api_key
 
 if TYPE_CHECKING:
     from desk_billing.core.cache import Cache
@@ -67,6 +67,11 @@ class Context:
     def api_key(self) -> str:
         """The key to use (STRIPE_API_KEY, else the keyring); ValidationError when there is none."""
         key = resolve_api_key(self.profile.name, env=self.env)
+        if not key and insecure_reason() is not None:  # e.g. no D-Bus session, so no Secret Service
+            raise ValidationError(
+                f"No API key for profile '{self.profile.name}': no secure keyring (such as GNOME "
+                f"Keyring or KWallet) is running to keep one; set {ENV_API_KEY}."
+            )
         if not key:
             raise ValidationError(
                 f"No API key for profile '{self.profile.name}'; set {ENV_API_KEY} or add the key in the app."

@@ -138,3 +138,21 @@ def test_no_arguments_opens_the_gui_or_says_why_not(capsys, monkeypatch):
     monkeypatch.setattr(importlib, "import_module", without_gui)
     assert main([]) == 1
     assert "not part of this build" in capsys.readouterr().err
+
+
+def test_no_key_and_no_secure_keyring_says_so_in_one_sentence(capsys):
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())  # what keyring picks on Linux without a D-Bus session
+    assert main(["sync"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no secure keyring" in err and "STRIPE_API_KEY" in err
+    assert "add the key in the app" not in err  # the app could not keep it either
+
+
+def test_no_key_with_a_secure_keyring_says_where_to_add_one(capsys):
+    assert main(["sync"]) == 1  # the test keyring is a secure one, holding no key
+    err = capsys.readouterr().err
+    assert "No API key for profile 'default'" in err and "add the key in the app" in err
