@@ -269,14 +269,14 @@ class Smoke:
         return "sync read the profile's key from GNOME Keyring"
 
     def sandbox(self) -> str:
-        log = open(self.scratch / "sandbox.err", "w")  # noqa: SIM115 - closed with the process
-        process = self.start(
-            [str(self.binary), "sandbox", "--port", "0", "--seed", "demo"],
-            self.env("sandbox"),
-            stdout=subprocess.PIPE,
-            stderr=log,
-            text=True,
-        )
+        with open(self.scratch / "sandbox.err", "w") as log:  # the child keeps its own copy
+            process = self.start(
+                [str(self.binary), "sandbox", "--port", "0", "--seed", "demo"],
+                self.env("sandbox"),
+                stdout=subprocess.PIPE,
+                stderr=log,
+                text=True,
+            )
         first = process.stdout.readline().strip()
         if not re.fullmatch(r"http://127\.0\.0\.1:\d+", first):
             raise Failed(f"first line {first!r}; {(self.scratch / 'sandbox.err').read_text()}")
