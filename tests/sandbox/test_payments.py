@@ -9,7 +9,12 @@ import pytest
 import stripe
 
 from desk_billing.sandbox import Sandbox
-from desk_billing.sandbox.resources import payments
+from desk_billing.sandbox.resources import (
+    payment_attempts,
+    payment_method_catalog,
+    payment_methods,
+    payments,
+)
 from tests.sandbox.conftest import assert_shape
 
 
@@ -130,16 +135,16 @@ def test_unknown_payment_method_and_customer_are_404(client: stripe.StripeClient
 def test_attach_and_default_from_python(sandbox: Sandbox, client: stripe.StripeClient) -> None:
     customer = client.v1.customers.create({"payment_method": "pm_card_visa"})
     state = sandbox.state
-    assert payments.default_payment_method(state, customer.id) is None
+    assert payment_methods.default_payment_method(state, customer.id) is None
     pm = client.v1.payment_methods.list({"customer": customer.id}).data[0]
     client.v1.customers.update(customer.id, {"invoice_settings": {"default_payment_method": pm.id}})
-    assert payments.default_payment_method(state, customer.id) == pm.id
+    assert payment_methods.default_payment_method(state, customer.id) == pm.id
     with state.lock:
-        again = payments.attach_payment_method(state, pm.id, customer.id)
+        again = payment_methods.attach_payment_method(state, pm.id, customer.id)
     assert again["id"] == pm.id
     assert (
-        "pm_card_visa" in payments.TEST_PAYMENT_METHODS
-        and "pm_success_de" in payments.TEST_PAYMENT_METHODS
+        "pm_card_visa" in payment_method_catalog.TEST_PAYMENT_METHODS
+        and "pm_success_de" in payment_method_catalog.TEST_PAYMENT_METHODS
     )
 
 
@@ -299,7 +304,11 @@ def test_sepa_debit_processes_then_succeeds_when_time_passes(
 ) -> None:
     customer = _customer(client)
     settled: list[str] = []
-    payments.ON_PAYMENT_SETTLED.append(lambda state, pi: settled.append(pi["status"]))
+
+    def listen(state, pi) -> None:
+        settled.append(pi["status"])
+
+    payment_attempts.ON_PAYMENT_SETTLED.append(listen)
     try:
         pi = client.v1.payment_intents.create(
             {"amount": 4990, "currency": "eur", "customer": customer.id, "payment_method": "pm_successDelayed_de",
@@ -341,7 +350,7 @@ def test_sepa_debit_processes_then_succeeds_when_time_passes(
         assert client.v1.charges.retrieve(failing.latest_charge).status == "failed"
         assert settled == ["succeeded", "requires_payment_method"]
     finally:
-        payments.ON_PAYMENT_SETTLED.clear()
+        payment_attempts.ON_PAYMENT_SETTLED.remove(listen)  # billing's own listener stays
 
 
 def test_manual_capture_full_and_partial(client: stripe.StripeClient) -> None:

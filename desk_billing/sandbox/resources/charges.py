@@ -14,7 +14,7 @@ from ..common import THREE_DECIMAL, ZERO_DECIMAL, require
 from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
-from .payment_methods import Decline, TestMethod
+from .payment_method_catalog import Decline, TestMethod
 
 # -- things that happen later (SEPA settlement, pending refunds, funds becoming available) ------
 SCHEDULED = "_scheduled"

@@ -16,6 +16,7 @@ from ..errors import invalid
 from ..listing import apply_metadata, list_object, paginate, paginate_items
 from ..router import Call, api
 from ..state import State
+from . import invoice_lines
 from . import invoices as inv
 from .payments import invoice_of
 from .refunds import create_refund
@@ -198,10 +199,10 @@ def _apply_to_invoice(
     )
     before = {k: invoice[k] for k in (key, "amount_due", "amount_remaining")}
     invoice[key] += sign * note["total"]
-    inv.recompute(invoice)
+    invoice_lines.recompute(invoice)
     previous = {k: v for k, v in before.items() if invoice[k] != v}
     if previous:
-        state.emit("invoice.updated", inv.render(invoice), previous)
+        state.emit("invoice.updated", invoice_lines.render(invoice), previous)
     if (
         note["type"] == "pre_payment"
         and invoice["status"] == "open"

@@ -10,6 +10,7 @@ from ..errors import ApiError, invalid
 from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
+from .payment_methods import attach_payment_method
 
 ON_DELETE: list[Callable[[State, dict[str, Any]], None]] = []
 """Called before a customer is deleted (billing cancels its subscriptions, as Stripe does)."""
@@ -64,8 +65,6 @@ def create_customer(state: State, params: dict[str, Any]) -> dict[str, Any]:
     customer = state.insert("customers", build(state, params))
     pm = params.get("payment_method")
     if pm:
-        from .payments import attach_payment_method
-
         try:
             attach_payment_method(state, pm, customer["id"])
         except ApiError:

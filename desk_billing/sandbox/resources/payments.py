@@ -4,43 +4,23 @@ The state machine follows Stripe's "How PaymentIntents work" and the API referen
 requires_payment_method → requires_confirmation → (requires_action) → processing (SEPA) →
 requires_capture (manual capture) → succeeded, or canceled from the cancelable statuses.
 A declined confirmation leaves the intent in requires_payment_method with `last_payment_error`
-and a failed charge; through /v1 it answers Stripe's 402 card_error with the intent embedded.
+and a failed charge (`payment_attempts`); through /v1 it answers Stripe's 402 card_error with the
+intent embedded.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
 from typing import Any
 
 from ..common import minor_units_label, require
-from ..control import control
 from ..errors import ApiError, card_error, invalid, state_error
 from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
 from . import charges as charges_mod
-from .payment_methods import (
-    AUTH_REQUIRED,
-    TEST_PAYMENT_METHODS,
-    Decline,
-    attach_payment_method,
-    behaviour,
-    default_payment_method,
-    resolve,
-)
-
-__all__ = [
-    "ON_PAYMENT_SETTLED",
-    "TEST_PAYMENT_METHODS",
-    "attach_payment_method",
-    "create_payment",
-    "default_payment_method",
-    "invoice_of",
-]
-
-ON_PAYMENT_SETTLED: list[Callable[[State, dict[str, Any]], None]] = []
-"""Called with the intent when it reaches succeeded, or when a processing (SEPA) intent fails."""
+from .payment_attempts import attempt, settle_hooks
+from .payment_methods import attach_payment_method, resolve
 
 CANCELABLE = (
     "requires_payment_method",
@@ -48,17 +28,24 @@ CANCELABLE = (
     "requires_confirmation",
     "requires_action",
 )
+
+
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+
+
 UPDATABLE = CONFIRMABLE
 
-# Stripe's minimum charge amounts ("Minimum and maximum charge amounts"), in minor units.
+
 MINIMUM = {
     "usd": 50, "eur": 50, "gbp": 30, "aud": 50, "cad": 50, "chf": 50, "nzd": 50, "sgd": 50, "inr": 50,
     "brl": 50, "aed": 200, "bgn": 100, "czk": 1500, "dkk": 250, "hkd": 400, "huf": 17500, "jpy": 50,
     "mxn": 1000, "myr": 200, "nok": 300, "pln": 200, "ron": 200, "sek": 300, "thb": 1000,
     "kwd": 200, "bhd": 200, "jod": 400, "omr": 200, "tnd": 1500,
 }  # fmt: skip
+
+
 MAXIMUM = 99_999_999
+
 
 _INVOICES = "_payment_invoices"
 
@@ -69,7 +56,6 @@ def invoice_of(state: State, pi_id: str) -> str | None:
     return entry["invoice"] if entry else None
 
 
-# -- building ------------------------------------------------------------------------------------
 def _check_amount(amount: int, currency: str) -> None:
     minimum = MINIMUM.get(currency, 50)
     if amount < minimum:
@@ -170,178 +156,6 @@ def _set_payment_method(state: State, pi: dict[str, Any], pm_id: str) -> dict[st
     return pm
 
 
-def _settled(state: State, pi: dict[str, Any]) -> None:
-    for hook in ON_PAYMENT_SETTLED:
-        hook(state, pi)
-
-
-# -- the payment attempt -------------------------------------------------------------------------
-def _last_payment_error(
-    pm: dict[str, Any], decline: Decline, charge_id: str | None
-) -> dict[str, Any]:
-    code, decline_code, message = decline
-    error: dict[str, Any] = {
-        "advice_code": None,
-        "charge": charge_id,
-        "code": code,
-        "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
-        "message": message,
-        "payment_method": copy.deepcopy(pm),
-        "type": "card_error" if pm["type"] == "card" else "invalid_request_error",
-    }
-    if decline_code:
-        error["decline_code"] = decline_code
-    return error
-
-
-def _fail(
-    state: State, pi: dict[str, Any], pm: dict[str, Any], decline: Decline, charge: dict | None
-) -> None:
-    pi.update(
-        status="requires_payment_method",
-        payment_method=None,
-        next_action=None,
-        last_payment_error=_last_payment_error(pm, decline, charge["id"] if charge else None),
-    )
-    state.emit("payment_intent.payment_failed", pi)
-
-
-def _succeed(state: State, pi: dict[str, Any], charge: dict[str, Any]) -> None:
-    state.emit("charge.succeeded", charge)
-    if charge["captured"]:
-        pi.update(
-            status="succeeded", amount_received=charge["amount_captured"], amount_capturable=0
-        )
-        state.emit("payment_intent.succeeded", pi)
-        _settled(state, pi)
-    else:
-        pi.update(status="requires_capture", amount_capturable=charge["amount"])
-        state.emit("payment_intent.amount_capturable_updated", pi)
-
-
-def attempt(state: State, pi: dict[str, Any], *, off_session: bool, error_on_requires_action: bool = False,
-            authenticated: bool = False, return_url: str | None = None) -> None:  # fmt: skip
-    """Try to collect the intent's amount with its payment method; leaves the intent in its new status."""
-    pm = state.get("payment_methods", pi["payment_method"])
-    method = behaviour(pm)
-    pi.update(last_payment_error=None, next_action=None)
-    needs_auth = method.three_ds == "always" or (
-        method.three_ds == "on_session" and not off_session
-    )
-    if needs_auth and not authenticated:
-        if off_session or error_on_requires_action:
-            decline = method.off_session_decline or AUTH_REQUIRED
-            charge = charges_mod.create_charge(state, pi, pm, method, decline=decline)
-            pi["latest_charge"] = charge["id"]
-            state.emit("charge.failed", charge)
-            _fail(state, pi, pm, decline, charge)
-            return
-        pi.update(status="requires_action", next_action=_next_action(state, pi, return_url))
-        state.emit("payment_intent.requires_action", pi)
-        return
-    decline = method.decline
-    if method.three_ds == "on_session" and off_session and method.off_session_decline:
-        decline = method.off_session_decline
-    charge = charges_mod.create_charge(
-        state, pi, pm, method, decline=decline, three_d_secure=authenticated
-    )
-    pi["latest_charge"] = charge["id"]
-    if pm["type"] == "sepa_debit":
-        pi.update(status="processing", processing=None)
-        state.emit("charge.pending", charge)
-        state.emit("payment_intent.processing", pi)
-        charges_mod.schedule(state, state.now() + method.settle_after, "sepa_settle", pi["id"])
-        return
-    if decline is not None:
-        state.emit("charge.failed", charge)
-        _fail(state, pi, pm, decline, charge)
-        return
-    _succeed(state, pi, charge)
-
-
-def _next_action(state: State, pi: dict[str, Any], return_url: str | None) -> dict[str, Any]:
-    url = f"{state.base_url}/_sandbox/authenticate/{pi['id']}"
-    if return_url:
-        return {
-            "type": "redirect_to_url",
-            "redirect_to_url": {"return_url": return_url, "url": url},
-        }
-    return {
-        "type": "use_stripe_sdk",
-        "use_stripe_sdk": {
-            "type": "three_d_secure_redirect",
-            "stripe_js": url,
-            "source": "src_" + pi["id"][3:],
-        },
-    }
-
-
-def _sepa_settle(state: State, entry: dict[str, Any]) -> None:
-    pi = state.get("payment_intents", entry["target"])
-    if pi is None or pi["status"] != "processing":
-        return
-    charge = state.get("charges", pi["latest_charge"])
-    pm = state.get("payment_methods", charge["payment_method"])
-    decline = behaviour(pm).decline
-    if decline is None:
-        txn = charges_mod.balance_transaction(
-            state,
-            charge["id"],
-            charge["amount"],
-            charge["currency"],
-            kind="charge",
-            description=charge["description"],
-        )
-        previous = state.update(
-            charge, {"status": "succeeded", "paid": True, "balance_transaction": txn["id"]}
-        )
-        state.emit("charge.succeeded", charge, previous)
-        pi.update(status="succeeded", amount_received=charge["amount"])
-        state.emit("payment_intent.succeeded", pi)
-    else:
-        code, _, message = decline
-        changes = {"status": "failed", "captured": False, "amount_captured": 0}
-        changes.update(
-            failure_code=code, failure_message=message, outcome=charges_mod.outcome(decline)
-        )
-        previous = state.update(charge, changes)
-        state.emit("charge.failed", charge, previous)
-        _fail(state, pi, pm, decline, charge)
-    _settled(state, pi)
-
-
-charges_mod.HANDLERS["sepa_settle"] = _sepa_settle
-
-
-def complete_authentication(
-    state: State, pi: dict[str, Any], succeed: bool = True
-) -> dict[str, Any]:
-    """What the customer does on the 3-D Secure page: authenticate (the attempt goes on) or fail it."""
-    if pi["status"] != "requires_action":
-        raise state_error(
-            f"This PaymentIntent does not require authentication; it has a status of {pi['status']}.",
-            code="payment_intent_unexpected_state",
-        )
-    if succeed:
-        attempt(state, pi, off_session=False, authenticated=True)
-    else:
-        pm = state.get("payment_methods", pi["payment_method"])
-        _fail(
-            state,
-            pi,
-            pm,
-            (
-                "payment_intent_authentication_failure",
-                None,
-                "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a "
-                "new PaymentMethod to attempt to fulfill this PaymentIntent again.",
-            ),
-            None,
-        )
-    return pi
-
-
-# -- operations shared by the API and billing ----------------------------------------------------
 def create_intent(
     state: State, params: dict[str, Any], *, check_amount: bool = True
 ) -> dict[str, Any]:
@@ -451,7 +265,6 @@ def _require_intent(state: State, pi_id: str) -> dict[str, Any]:
     return require(state, "payment_intents", pi_id, "payment_intent", param="intent")
 
 
-# -- routes --------------------------------------------------------------------------------------
 @api.route("post", "/v1/payment_intents")
 def create(call: Call) -> dict[str, Any]:
     state, params = call.state, call.params
@@ -557,7 +370,7 @@ def capture(call: Call) -> dict[str, Any]:
         pi["metadata"] = apply_metadata(pi, params["metadata"])
     pi.update(status="succeeded", amount_received=amount, amount_capturable=0)
     state.emit("payment_intent.succeeded", pi)
-    _settled(state, pi)
+    settle_hooks(state, pi)
     return pi
 
 
@@ -594,13 +407,3 @@ def list_intents(call: Call) -> dict[str, Any]:
     keep = (lambda pi: pi["customer"] == customer) if customer else None
     coll = call.state.collection("payment_intents")
     return paginate(call, coll, url="/v1/payment_intents", kind="payment_intent", keep=keep)
-
-
-@control.route("post", "/_sandbox/authenticate/{intent}")
-@control.route("get", "/_sandbox/authenticate/{intent}")
-def authenticate(call: Call) -> dict[str, Any]:
-    """The sandbox's 3-D Secure page: `outcome=fail` fails authentication, anything else completes it."""
-    pi = _require_intent(call.state, call.arg("intent"))
-    return complete_authentication(
-        call.state, pi, succeed=call.params.get("outcome", "complete") != "fail"
-    )

@@ -16,7 +16,7 @@ from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
 from . import charges as charges_mod
-from .payment_methods import behaviour
+from .payment_method_catalog import behaviour
 
 REFUND_DELAY = 180  # sandbox seconds before a pending refund settles (or a refundFail one fails)
 
