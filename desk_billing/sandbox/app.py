@@ -165,15 +165,27 @@ class SandboxApp:
             if fault == "before":
                 raise ApiError(500, "An unknown error occurred", type="api_error")
             self.state.request = {"id": request_id, "idempotency_key": idem_key}
+            self.state.begin(snapshots=verb != "GET")
             try:
                 result = route.handler(call)
                 if params.get("expand"):
                     result = expand(self.state, result, params["expand"])
-                response = Response(200, encode_json(result))
+                body = encode_json(result)
             except ApiError as error:
+                # A refusal changes nothing; a declined payment's 402 keeps the attempt, as on Stripe.
+                if error.status == 402:
+                    self.state.commit()
+                else:
+                    self.state.rollback()
                 if error.status >= 500:
                     raise
                 response = self._error(error, request_id)
+            except BaseException:
+                self.state.rollback()
+                raise
+            else:
+                self.state.commit()
+                response = Response(200, body)
             finally:
                 self.state.request = {"id": None, "idempotency_key": None}
             if idem_key:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import random
 
-from .in_process import call_api
+from .in_process import DAY, NO_REDIRECTS, call_api
 from .resources.billing_clock import billing_clock
 from .resources.catalog import create_price, create_product
 from .resources.customers import create_customer
 from .state import State
-
-DAY = 86400
 
 
 def seed_bulk(state: State, *, each: int = 1000, days: int = 365, rng_seed: int = 7) -> None:
@@ -83,6 +81,7 @@ def seed_bulk(state: State, *, each: int = 1000, days: int = 365, rng_seed: int 
                         "customer": customer["id"],
                         "payment_method": pm,
                         "confirm": True,
+                        **NO_REDIRECTS,
                         "off_session": True,
                     },
                 )

@@ -15,11 +15,8 @@ from typing import Any
 
 from .demo_steps import STEPS, add_subscription, attach_test_method
 from .errors import ApiError
-from .in_process import call_api
+from .in_process import DAY, NO_REDIRECTS, call_api
 from .state import State
-
-DAY = 86400
-
 
 CUSTOMERS: list[tuple[str, str, str]] = [
     ("Zoë Müller", "zoe.mueller@example.de", "eur"),
@@ -129,6 +126,7 @@ def _today(state: State, prices: dict[str, list[dict[str, Any]]]) -> None:
             "customer": customers["Blue Mesa Coffee Co."],
             "payment_method": card,
             "confirm": True,
+            **NO_REDIRECTS,
             "capture_method": "manual",
             "description": "Hardware deposit",
         },
@@ -143,6 +141,7 @@ def _today(state: State, prices: dict[str, list[dict[str, Any]]]) -> None:
             "customer": customers["Blue Mesa Coffee Co."],
             "payment_method": card,
             "confirm": True,
+            **NO_REDIRECTS,
             "capture_method": "manual",
             "description": "Event booking",
         },
@@ -166,6 +165,7 @@ def _today(state: State, prices: dict[str, list[dict[str, Any]]]) -> None:
             "customer": customers["Ana Lúcia Gonçalves"],
             "payment_method": secure,
             "confirm": True,
+            **NO_REDIRECTS,
             "description": "Add-on seats",
         },
     )
@@ -201,6 +201,7 @@ def _today(state: State, prices: dict[str, list[dict[str, Any]]]) -> None:
                 "customer": customers["Pedro Peña"],
                 "payment_method": declined,
                 "confirm": True,
+                **NO_REDIRECTS,
                 "off_session": True,
                 "description": "Upgrade to Enterprise",
             },

@@ -7,11 +7,8 @@ import time
 from typing import Any
 
 from .errors import ApiError
-from .in_process import call_api
+from .in_process import NO_REDIRECTS, call_api
 from .state import State
-
-DAY = 86400
-
 
 SERVICES = {
     "eur": ("Onboarding workshop", 25000),
@@ -209,6 +206,7 @@ def _payment_and_refund(state, rng, prices, at, day, cid, currency, pm_id, i) ->
             "customer": cid,
             "payment_method": pm_id,
             "confirm": True,
+            **NO_REDIRECTS,
             "off_session": True,
             "description": "Annual support pack",
         },

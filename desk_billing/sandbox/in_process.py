@@ -13,6 +13,11 @@ from .router import Call, api
 from .state import State
 from .wire import decode_form
 
+DAY = 86400
+
+# A server-side charge of a saved payment method cannot send anyone to a bank's page and back.
+NO_REDIRECTS = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+
 
 def call_api(
     state: State, verb: str, path: str, params: dict[str, Any] | None = None

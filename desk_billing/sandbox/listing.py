@@ -17,6 +17,10 @@ Includable = Callable[[State, dict[str, Any]], Any]
 INCLUDABLE: dict[tuple[str, str], Includable] = {}
 """(object type, field) -> how to compute a field Stripe leaves out unless `expand[]` names it."""
 
+RENDER: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+"""object type -> how the API shows a stored object (an invoice's first lines only, ...), for
+objects that are not sent as stored when they are expanded."""
+
 
 def includable(object_type: str, field: str) -> Callable[[Includable], Includable]:
     """Register the computation of `object_type.field`, shown only when expanded."""
@@ -144,7 +148,8 @@ def _expand_path(state: State, node: Any, parts: list[str], full: str) -> None:
         target = state.find(value)
         if target is None:
             raise invalid(f"This property cannot be expanded ({full}).", param="expand")
-        value = node[key] = copy.deepcopy(target)
+        show = RENDER.get(target.get("object"))
+        value = node[key] = copy.deepcopy(show(target) if show else target)
     elif key not in node:
         raise invalid(f"This property cannot be expanded ({full}).", param="expand")
     if rest:

@@ -12,6 +12,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from .transaction import Transaction
+
 API_VERSION = "2026-10-28.endive"
 EVENT_RETENTION = 30 * 24 * 3600
 
@@ -41,18 +45,36 @@ PREFIXES = {
     "evt": "events",
     "we": "webhook_endpoints",
     "txn": "balance_transactions",
+    "inpay": "invoice_payments",
 }
 
 
+def _json_copy(obj: Any) -> Any:
+    """A deep copy of JSON data; through orjson it costs a fifth of copy.deepcopy, and an event
+    copies its whole object (seeding the demo records thousands)."""
+    return orjson.loads(orjson.dumps(obj))
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Any = _Absent()
+"""A change that removes a field (see State.update)."""
+
 # Fields that never change once an object exists (a refund's charge, an item's customer), so an
-# index on them stays true without hooks on every update.
+# index on them stays true without hooks on every update. (An invoice item's `invoice` changes
+# when an invoice pulls it in; an invoice payment's never does.)
 INDEXED = ("customer", "charge", "payment_intent")
+INDEXED_BY = {"invoice_payments": ("invoice",)}
 
 
 class Collection:
     """Objects of one kind, kept sorted by (created, insertion sequence) for newest-first listing."""
 
-    def __init__(self) -> None:
+    def __init__(self, indexed: tuple[str, ...] = INDEXED) -> None:
+        self.indexed = indexed
         self.by_id: dict[str, dict[str, Any]] = {}
         self.keys: list[tuple[int, int]] = []  # sorted (created, seq)
         self.ids: list[str] = []  # parallel to keys
@@ -62,13 +84,16 @@ class Collection:
         ] = {}  # (field, value) -> ids in insertion order
 
     def add(self, obj: dict[str, Any], seq: int) -> None:
-        key = (int(obj.get("created") or 0), seq)
+        self.place(obj, (int(obj.get("created") or 0), seq))
+
+    def place(self, obj: dict[str, Any], key: tuple[int, int]) -> None:
+        """Store `obj` at its (created, seq) key (a rolled-back deletion puts it back there)."""
         at = bisect.bisect(self.keys, key)
         self.keys.insert(at, key)
         self.ids.insert(at, obj["id"])
         self.key_of[obj["id"]] = key
         self.by_id[obj["id"]] = obj
-        for name in INDEXED:
+        for name in self.indexed:
             value = obj.get(name)
             if isinstance(value, str):
                 self.index.setdefault((name, value), {})[obj["id"]] = None
@@ -79,13 +104,13 @@ class Collection:
         del self.keys[at]
         del self.ids[at]
         obj = self.by_id.pop(object_id)
-        for name in INDEXED:
+        for name in self.indexed:
             value = obj.get(name)
             if isinstance(value, str):
                 self.index.get((name, value), {}).pop(object_id, None)
 
     def where(self, field: str, value: str) -> list[dict[str, Any]]:
-        """Objects whose immutable `field` (one of INDEXED) equals `value`, newest first."""
+        """Objects whose immutable, indexed `field` equals `value`, newest first."""
         ids = self.index.get((field, value), {})
         return sorted(
             (self.by_id[i] for i in ids), key=lambda o: self.key_of[o["id"]], reverse=True
@@ -113,6 +138,8 @@ class State:
 
     account_id: str = "acct_1SandboxDeskBill"
     account_name: str = "Desk Billing Sandbox"
+    account_country: str = "DE"
+    default_currency: str = "eur"  # the account's settlement currency (a German account)
     event_api_version: str = API_VERSION
     lock: threading.RLock = field(default_factory=threading.RLock)
     offset: int = 0
@@ -124,7 +151,9 @@ class State:
     request: dict[str, Any] = field(default_factory=lambda: {"id": None, "idempotency_key": None})
     base_url: str = ""
     quiet: bool = False  # bulk seeding: history older than the events window records no events
+    count_webhooks: Callable[[str], int] | None = None  # endpoints an event type is sent to
     _seq: int = 0
+    _txn: Transaction | None = None
 
     # -- time -------------------------------------------------------------------------------
     def now(self) -> int:
@@ -151,17 +180,25 @@ class State:
     def collection(self, name: str) -> Collection:
         coll = self.collections.get(name)
         if coll is None:
-            coll = self.collections[name] = Collection()
+            coll = self.collections[name] = Collection(INDEXED + INDEXED_BY.get(name, ()))
         return coll
 
     def insert(self, collection: str, obj: dict[str, Any]) -> dict[str, Any]:
         self._seq += 1
         self.collection(collection).add(obj, self._seq)
+        if self._txn is not None:
+            self._txn.inserted(collection, obj)
+        return obj
+
+    def _handed(self, obj: dict[str, Any] | None) -> dict[str, Any] | None:
+        """An object on its way to a handler: snapshot first, if a request is running."""
+        if obj is not None and self._txn is not None:
+            self._txn.capture(obj)
         return obj
 
     def get(self, collection: str, object_id: str) -> dict[str, Any] | None:
         coll = self.collections.get(collection)
-        return coll.by_id.get(object_id) if coll else None
+        return self._handed(coll.by_id.get(object_id)) if coll else None
 
     def find(self, object_id: str) -> dict[str, Any] | None:
         """Any object by its id, whatever its kind (for expand)."""
@@ -170,25 +207,65 @@ class State:
         return self.get(name, object_id) if name else None
 
     def delete(self, collection: str, object_id: str) -> None:
-        self.collection(collection).remove(object_id)
+        coll = self.collection(collection)
+        obj, key = coll.by_id[object_id], coll.key_of[object_id]
+        coll.remove(object_id)
+        if self._txn is not None:
+            self._txn.deleted(collection, obj, key)
 
     def where(self, collection: str, field: str, value: str) -> list[dict[str, Any]]:
         """Objects of a collection by an immutable reference (customer, charge, payment_intent)."""
-        return self.collection(collection).where(field, value)
+        found = self.collection(collection).where(field, value)
+        for obj in found:
+            self._handed(obj)
+        return found
 
     def newest_first(self, collection: str) -> Iterator[dict[str, Any]]:
         coll = self.collection(collection)
         for object_id in reversed(coll.ids):
-            yield coll.by_id[object_id]
+            yield self._handed(coll.by_id[object_id])
+
+    def objects(self, collection: str) -> list[dict[str, Any]]:
+        """Every object of a collection (for the few changes that look at all of them)."""
+        return [self._handed(obj) for obj in list(self.collection(collection).by_id.values())]
+
+    # -- requests: all or nothing ---------------------------------------------------------------
+    def begin(self, *, snapshots: bool = True) -> None:
+        """Start one request's changes (see transaction.py)."""
+        self._txn = Transaction(snapshots=snapshots)
+
+    def commit(self) -> None:
+        txn, self._txn = self._txn, None
+        for event in txn.events:
+            self._announce(event)
+
+    def rollback(self) -> None:
+        """Undo everything the request did: objects, insertions, deletions, events."""
+        txn, self._txn = self._txn, None
+        txn.restore_contents()
+        for kind, name, obj, key in reversed(txn.log):
+            coll = self.collection(name)
+            if kind == "insert":
+                if coll.by_id.get(obj["id"]) is obj:
+                    coll.remove(obj["id"])
+            else:
+                coll.place(obj, key)
 
     def update(self, obj: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        """Apply changes to an object; return Stripe's `previous_attributes` for them."""
+        """Apply changes to an object; return Stripe's `previous_attributes` for them.
+
+        A change to ABSENT removes the key: fields Stripe leaves out when they have no value
+        (`refund.pending_reason`, `invoice.status_details`) are never sent as null.
+        """
         previous: dict[str, Any] = {}
         for key, value in changes.items():
-            old = obj.get(key)
+            old = obj.get(key, ABSENT)
             if old != value:
-                previous[key] = copy.deepcopy(old)
-                obj[key] = value
+                previous[key] = None if old is ABSENT else copy.deepcopy(old)
+                if value is ABSENT:
+                    del obj[key]
+                else:
+                    obj[key] = value
         return previous
 
     # -- events -----------------------------------------------------------------------------
@@ -198,9 +275,9 @@ class State:
         """Record an event of Stripe's type for a state change, as Stripe renders it."""
         if self.quiet:
             return {}
-        data: dict[str, Any] = {"object": copy.deepcopy(obj)}
+        data: dict[str, Any] = {"object": _json_copy(obj)}
         if previous:
-            data["previous_attributes"] = copy.deepcopy(previous)
+            data["previous_attributes"] = _json_copy(previous)
         event = {
             "id": self.new_id("evt"),
             "object": "event",
@@ -208,14 +285,39 @@ class State:
             "created": self.now(),
             "data": data,
             "livemode": False,
-            "pending_webhooks": 0,
+            "pending_webhooks": self.count_webhooks(event_type) if self.count_webhooks else 0,
             "request": dict(self.request),
             "type": event_type,
         }
         self.insert("events", event)
+        if self._txn is not None:
+            self._txn.events.append(event)  # told once the request commits
+        else:
+            self._announce(event)
+        return event
+
+    def mark(self) -> int:
+        """A point in the account's history, for `unsay` (everything stored since has a later seq)."""
+        return self._seq
+
+    def unsay(self, since: int, object_ids: set[str]) -> None:
+        """Take back the events about `object_ids` recorded after `since`: those objects never
+        existed (a subscription refused with error_if_incomplete)."""
+        coll = self.collection("events")
+        gone = {
+            event_id
+            for event_id in reversed(coll.ids)
+            if coll.key_of[event_id][1] > since
+            and coll.by_id[event_id]["data"]["object"].get("id") in object_ids
+        }
+        for event_id in gone:
+            self.delete("events", event_id)
+        if self._txn is not None:
+            self._txn.events = [e for e in self._txn.events if e["id"] not in gone]
+
+    def _announce(self, event: dict[str, Any]) -> None:
         for listener in self.on_event:
             listener(event)
-        return event
 
     def events_visible(self) -> Iterator[dict[str, Any]]:
         """Events newest first, without those past Stripe's 30-day retention."""

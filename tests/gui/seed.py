@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 
 import stripe
 
+# a server-side confirmation with automatic payment methods needs a return_url otherwise
+NO_REDIRECTS = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+
 TEST_KEY = "sk_test_deskbillinggui000000000"
 
 
@@ -88,6 +91,7 @@ def seed_account(client: stripe.StripeClient, rich: bool = True) -> Seeded:
                 "customer": customer.id,
                 "payment_method": "pm_card_visa",
                 "confirm": True,
+                **NO_REDIRECTS,
                 "description": f"Order #{4000 + i}",
             }
         )
@@ -101,6 +105,7 @@ def seed_account(client: stripe.StripeClient, rich: bool = True) -> Seeded:
                 "customer": ada,
                 "payment_method": "pm_card_chargeDeclined",
                 "confirm": True,
+                **NO_REDIRECTS,
                 "description": "Order #4999",
             }
         )
@@ -123,6 +128,7 @@ def seed_activity(client: stripe.StripeClient) -> None:
                     "customer": customer.id,
                     "payment_method": pm,
                     "confirm": True,
+                    **NO_REDIRECTS,
                     "description": "Annual plan",
                 }
             )

@@ -25,6 +25,9 @@ from desk_billing.gui.tabs.audit import AuditView
 from desk_billing.gui.tabs.payments import REFUNDS
 from desk_billing.gui.tasks import TaskRunner
 
+# a server-side confirmation with automatic payment methods needs a return_url otherwise
+NO_REDIRECTS = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+
 KEY = "sk_test_guidialogs000000000"
 LIVE = "rk_" + "live_guidialogs000000000"
 ALL_WRITE = dict.fromkeys(
@@ -77,7 +80,13 @@ def _submit_and_wait(qtbot, dialog):
 
 def _paid(client, amount=2000):
     return client.v1.payment_intents.create(
-        {"amount": amount, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True}
+        {
+            "amount": amount,
+            "currency": "eur",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            **NO_REDIRECTS,
+        }
     )
 
 

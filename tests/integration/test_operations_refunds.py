@@ -24,6 +24,9 @@ from desk_billing.core.operations.journal import TEST_KILL_ENV
 from desk_billing.core.profiles import AppPaths, Profile
 from desk_billing.sandbox import Sandbox
 
+# a server-side confirmation with automatic payment methods needs a return_url otherwise
+NO_REDIRECTS = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+
 KEY = "sk_test_operationsrefunds0000"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,7 +54,13 @@ def env(sandbox, desk_home):
 
 def _paid(client, amount=2000, currency="eur", pm="pm_card_visa"):
     return client.v1.payment_intents.create(
-        {"amount": amount, "currency": currency, "payment_method": pm, "confirm": True}
+        {
+            "amount": amount,
+            "currency": currency,
+            "payment_method": pm,
+            "confirm": True,
+            **NO_REDIRECTS,
+        }
     )
 
 

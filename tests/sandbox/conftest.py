@@ -1,18 +1,25 @@
-"""Fixtures for driving the sandbox through the official SDK over real HTTP."""
+"""Fixtures for driving the sandbox through the official SDK over real HTTP.
+
+Every JSON body the sandbox answers during a test here is held against the shape oracle
+(`shape_oracle.py`, the SDKs' own types for the pinned version): a test whose requests got a body
+Stripe would not send fails at teardown, naming each problem.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from pathlib import Path
 
+import orjson
 import pytest
 import stripe
 
 from desk_billing.sandbox import Sandbox
+from desk_billing.sandbox.app import SandboxApp
+from tests.sandbox import shape_oracle
 
-FIXTURES = Path(__file__).parent.parent / "data" / "stripe_fixtures3.json"
 TEST_KEY = "sk_test_sandboxsuite0000000000"
+NO_REDIRECTS = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
+"""Confirming server-side with automatic payment methods needs a return_url unless redirects are off."""
 
 
 @pytest.fixture
@@ -28,20 +35,28 @@ def client(sandbox: Sandbox) -> stripe.StripeClient:
     return stripe.StripeClient(TEST_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)
 
 
-@pytest.fixture(scope="session")
-def stripe_fixtures() -> dict[str, dict]:
-    """Stripe's own example object for every resource, keyed by its `object` value."""
-    return json.loads(FIXTURES.read_text(encoding="utf-8"))["resources"]
+@pytest.fixture(autouse=True)
+def every_response_has_stripes_shape(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Record each /v1 response body of the test's sandboxes; check them all when it ends."""
+    bodies: list[tuple[str, str, bytes]] = []
+    answer = SandboxApp.handle
+
+    def recording(self, verb, target, headers, body):
+        response = answer(self, verb, target, headers, body)
+        if target.startswith("/v1/") and response.content_type == "application/json":
+            bodies.append((verb, target, response.body))
+        return response
+
+    monkeypatch.setattr(SandboxApp, "handle", recording)
+    yield
+    problems = []
+    for verb, target, body in bodies:
+        problems += [f"{verb} {target}: {p}" for p in shape_oracle.check(orjson.loads(body))]
+    assert not problems, f"{len(problems)} shape problems:\n" + "\n".join(problems[:40])
 
 
-# Keys the fixtures still show that this API version includes only when expanded
-# (charge.refunds since 2022-11-15).
-ONLY_WHEN_EXPANDED = {"charge": {"refunds"}}
-
-
-def assert_shape(obj: stripe.StripeObject | dict, fixture: dict) -> None:
-    """The object has at least every top-level key of Stripe's fixture for its resource."""
-    data = obj.to_dict() if hasattr(obj, "to_dict") else obj
-    expected = set(fixture) - ONLY_WHEN_EXPANDED.get(data.get("object"), set())
-    missing = sorted(expected - set(data))
-    assert not missing, f"{data.get('object')} lacks Stripe's keys {missing}"
+def assert_shape(obj: stripe.StripeObject | dict) -> None:
+    """The object is what Stripe would send for this API version (the shape oracle finds nothing)."""
+    data = obj.to_dict() if isinstance(obj, stripe.StripeObject) else obj
+    problems = shape_oracle.check(data)
+    assert not problems, "\n".join(problems)

@@ -34,9 +34,7 @@ def _paid_and_open(client: stripe.StripeClient) -> tuple[stripe.Invoice, stripe.
     return paid, invoices[1]
 
 
-def test_credit_note_on_a_paid_invoice_refunds_its_charge(
-    client: stripe.StripeClient, stripe_fixtures: dict
-) -> None:
+def test_credit_note_on_a_paid_invoice_refunds_its_charge(client: stripe.StripeClient) -> None:
     paid, _ = _paid_and_open(client)
     note = client.v1.credit_notes.create(
         {
@@ -46,7 +44,7 @@ def test_credit_note_on_a_paid_invoice_refunds_its_charge(
             "reason": "product_unsatisfactory",
         }
     )
-    assert_shape(note, stripe_fixtures["credit_note"])
+    assert_shape(note)
     assert (note.type, note.status, note.total) == ("post_payment", "issued", 1500)
     assert note.number == f"{paid.number}-CN-01"
     refund = client.v1.refunds.retrieve(note.refunds[0].refund)
@@ -55,7 +53,7 @@ def test_credit_note_on_a_paid_invoice_refunds_its_charge(
     assert client.v1.invoices.retrieve(paid.id).post_payment_credit_notes_amount == 1500
     assert [n.id for n in client.v1.credit_notes.list({"invoice": paid.id}).data] == [note.id]
     line = client.v1.credit_notes.line_items.list(note.id).data[0]
-    assert_shape(line, stripe_fixtures["credit_note_line_item"])
+    assert_shape(line)
 
 
 def test_paid_invoice_credit_must_be_split_and_cannot_exceed_what_was_paid(

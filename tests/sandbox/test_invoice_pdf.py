@@ -142,3 +142,22 @@ def test_render_is_fast():
     for _ in range(20):
         render_invoice_pdf(invoice, {})
     assert (time.perf_counter() - start) / 20 < 0.05
+
+
+def test_lines_keep_the_order_they_were_added_in_on_the_pdf_and_in_the_api(client):
+    invoice = _invoice(client, "Ordered Ltd")  # first line: Consulting
+    for description in ("Travel", "Workshop"):
+        client.v1.invoice_items.create(
+            params={"customer": invoice.customer, "invoice": invoice.id, "amount": 5000,
+                    "description": description}
+        )  # fmt: skip
+    expected = ["Consulting", "Travel", "Workshop"]
+    assert [line.description for line in client.v1.invoices.retrieve(invoice.id).lines.data] == (
+        expected
+    )
+    listed = client.v1.invoices.line_items.list(invoice.id, params={"limit": 2})
+    assert [line.description for line in listed.data] == expected[:2] and listed.has_more
+    status, _headers, pdf = _get(client.v1.invoices.finalize_invoice(invoice.id).invoice_pdf)
+    assert status == 200
+    text = _text(pdf)
+    assert text.index("Consulting") < text.index("Travel") < text.index("Workshop")

@@ -44,7 +44,7 @@ def _error(excinfo: pytest.ExceptionInfo) -> dict:
     return excinfo.value.json_body["error"]
 
 
-def test_draft_to_paid_lifecycle(client, stripe_fixtures):
+def test_draft_to_paid_lifecycle(client):
     cus = _customer(client)
     invoice = _draft(client, cus.id, amounts=(1000, 250))
     assert invoice.status == "draft"
@@ -56,8 +56,8 @@ def test_draft_to_paid_lifecycle(client, stripe_fixtures):
         1250,
     )
     assert invoice.status_transitions.finalized_at is None
-    assert_shape(invoice, stripe_fixtures["invoice"])
-    assert_shape(invoice.lines.data[0], stripe_fixtures["line_item"])
+    assert_shape(invoice)
+    assert_shape(invoice.lines.data[0])
 
     opened = client.v1.invoices.finalize_invoice(invoice.id)
     assert opened.status == "open"
@@ -74,6 +74,8 @@ def test_draft_to_paid_lifecycle(client, stripe_fixtures):
     assert paid.attempted is True and paid.attempt_count == 1
     assert _events(client, invoice.id) == [
         "invoice.created",
+        "invoice.updated",  # each item added changes the draft's amount
+        "invoice.updated",
         "invoice.finalized",
         "invoice.paid",
         "invoice.payment_succeeded",
@@ -232,13 +234,13 @@ def test_lines_pagination_both_directions(client):
     assert invoice.total == sum(range(100, 1300, 100))
 
 
-def test_invoice_items_pending_update_delete(client, stripe_fixtures):
+def test_invoice_items_pending_update_delete(client):
     cus = _customer(client)
     pending = client.v1.invoice_items.create(
         params={"customer": cus.id, "amount": 700, "currency": "eur", "description": "Setup"}
     )
     assert pending.invoice is None
-    assert_shape(pending, stripe_fixtures["invoiceitem"])
+    assert_shape(pending)
     listed = client.v1.invoice_items.list(params={"customer": cus.id, "pending": True}).data
     assert [i.id for i in listed] == [pending.id]
     updated = client.v1.invoice_items.update(

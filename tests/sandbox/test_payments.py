@@ -13,9 +13,8 @@ from desk_billing.sandbox.resources import (
     payment_attempts,
     payment_method_catalog,
     payment_methods,
-    payments,
 )
-from tests.sandbox.conftest import assert_shape
+from tests.sandbox.conftest import NO_REDIRECTS, assert_shape
 
 
 def _customer(client: stripe.StripeClient, **params: object) -> stripe.Customer:
@@ -26,7 +25,14 @@ def _pay(
     client: stripe.StripeClient, pm: str = "pm_card_visa", **params: object
 ) -> stripe.PaymentIntent:
     return client.v1.payment_intents.create(
-        {"amount": 2000, "currency": "usd", "payment_method": pm, "confirm": True, **params}
+        {
+            "amount": 2000,
+            "currency": "usd",
+            "payment_method": pm,
+            "confirm": True,
+            **NO_REDIRECTS,
+            **params,
+        }
     )
 
 
@@ -35,9 +41,7 @@ def _event_types(client: stripe.StripeClient) -> list[str]:
 
 
 # -- payment methods ------------------------------------------------------------------------------
-def test_test_id_makes_a_fresh_payment_method_each_time(
-    client: stripe.StripeClient, stripe_fixtures: dict
-) -> None:
+def test_test_id_makes_a_fresh_payment_method_each_time(client: stripe.StripeClient) -> None:
     first = client.v1.payment_methods.retrieve("pm_card_visa")
     second = client.v1.payment_methods.retrieve("pm_card_visa")
     assert first.id.startswith("pm_") and first.id != second.id and first.id != "pm_card_visa"
@@ -48,7 +52,7 @@ def test_test_id_makes_a_fresh_payment_method_each_time(
         None,
     )
     assert first.card.fingerprint == second.card.fingerprint
-    assert_shape(first, stripe_fixtures["payment_method"])
+    assert_shape(first)
     master = client.v1.payment_methods.retrieve("pm_card_mastercard")
     assert (master.card.brand, master.card.last4) == ("mastercard", "4444")
 
@@ -149,14 +153,14 @@ def test_attach_and_default_from_python(sandbox: Sandbox, client: stripe.StripeC
 
 
 # -- payment intents ------------------------------------------------------------------------------
-def test_successful_payment_and_shapes(client: stripe.StripeClient, stripe_fixtures: dict) -> None:
+def test_successful_payment_and_shapes(client: stripe.StripeClient) -> None:
     customer = _customer(client)
     pi = _pay(client, customer=customer.id, description="Order 17", metadata={"order": "17"})
     assert (pi.status, pi.amount_received, pi.amount_capturable) == ("succeeded", 2000, 0)
     assert pi.capture_method == "automatic_async"
     assert pi.payment_method_types == ["card"]
     assert pi.client_secret.startswith(pi.id + "_secret_")
-    assert_shape(pi, stripe_fixtures["payment_intent"])
+    assert_shape(pi)
     charge = client.v1.charges.retrieve(pi.latest_charge)
     assert charge.id.startswith("ch_")
     assert (charge.status, charge.paid, charge.captured, charge.amount_captured) == (
@@ -179,7 +183,7 @@ def test_successful_payment_and_shapes(client: stripe.StripeClient, stripe_fixtu
     assert charge.payment_method_details.card.last4 == "4242"
     assert charge.balance_transaction.startswith("txn_")
     assert "refunds" not in charge.to_dict()  # included only when expanded, since 2022-11-15
-    assert_shape(charge, stripe_fixtures["charge"])
+    assert_shape(charge)
     expanded = client.v1.payment_intents.retrieve(
         pi.id, {"expand": ["latest_charge", "customer", "payment_method"]}
     )
@@ -189,7 +193,7 @@ def test_successful_payment_and_shapes(client: stripe.StripeClient, stripe_fixtu
     txn = client.v1.charges.retrieve(
         charge.id, {"expand": ["balance_transaction"]}
     ).balance_transaction
-    assert_shape(txn, stripe_fixtures["balance_transaction"])
+    assert_shape(txn)
     assert txn.amount == 2000 and txn.net == 2000 - txn.fee
     assert _event_types(client)[-3:] == [
         "payment_intent.created",
@@ -247,6 +251,29 @@ def test_declines_answer_402_and_leave_a_failed_charge(
     # A new payment method can be tried on the same intent.
     retried = client.v1.payment_intents.confirm(pi.id, {"payment_method": "pm_card_visa"})
     assert retried.status == "succeeded" and retried.last_payment_error is None
+
+
+def test_confirming_with_automatic_payment_methods_needs_a_return_url(
+    client: stripe.StripeClient,
+) -> None:
+    params = {"amount": 2000, "currency": "usd", "payment_method": "pm_card_visa"}
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.payment_intents.create({**params, "confirm": True})
+    assert (caught.value.http_status, caught.value.param) == (400, "return_url")
+    assert "you must provide a `return_url`" in caught.value.user_message
+    assert client.v1.payment_intents.list().data == []  # refused: nothing was created
+    pending = client.v1.payment_intents.create(params)
+    with pytest.raises(stripe.InvalidRequestError, match="return_url"):
+        client.v1.payment_intents.confirm(pending.id)
+    back = client.v1.payment_intents.confirm(pending.id, {"return_url": "https://shop.example/x"})
+    assert back.status == "succeeded"
+    never = client.v1.payment_intents.create({**params, "confirm": True, **NO_REDIRECTS})
+    assert never.automatic_payment_methods.allow_redirects == "never"
+    assert never.status == "succeeded"
+    cards = client.v1.payment_intents.create(
+        {**params, "confirm": True, "allowed_payment_method_types": ["card"]}
+    )
+    assert (cards.status, cards.allowed_payment_method_types) == ("succeeded", ["card"])
 
 
 def test_three_d_secure_on_session_requires_action_then_authenticates(
@@ -312,7 +339,7 @@ def test_sepa_debit_processes_then_succeeds_when_time_passes(
     try:
         pi = client.v1.payment_intents.create(
             {"amount": 4990, "currency": "eur", "customer": customer.id, "payment_method": "pm_successDelayed_de",
-             "confirm": True, "off_session": True}
+             "confirm": True, **NO_REDIRECTS, "off_session": True}
         )  # fmt: skip
         assert pi.status == "processing"
         assert pi.payment_method_types == ["card", "sepa_debit"]
@@ -340,13 +367,20 @@ def test_sepa_debit_processes_then_succeeds_when_time_passes(
         assert settled == ["succeeded"]
         # A failing debit: processing, then requires_payment_method, and billing hears of it too.
         failing = client.v1.payment_intents.create(
-            {"amount": 4990, "currency": "eur", "payment_method": "pm_failed_at", "confirm": True}
+            {
+                "amount": 4990,
+                "currency": "eur",
+                "payment_method": "pm_failed_at",
+                "confirm": True,
+                **NO_REDIRECTS,
+            }
         )
         assert failing.status == "processing"
         sandbox.advance_time(seconds=10)
         failing = client.v1.payment_intents.retrieve(failing.id)
         assert failing.status == "requires_payment_method"
-        assert failing.last_payment_error.code == "generic_decline"
+        assert failing.last_payment_error.code == "payment_method_provider_decline"
+        assert failing.last_payment_error.decline_code == "generic_decline"
         assert client.v1.charges.retrieve(failing.latest_charge).status == "failed"
         assert settled == ["succeeded", "requires_payment_method"]
     finally:
@@ -447,12 +481,24 @@ def test_create_validation(client: stripe.StripeClient) -> None:
 
 def test_zero_and_three_decimal_amounts(client: stripe.StripeClient) -> None:
     yen = client.v1.payment_intents.create(
-        {"amount": 5000, "currency": "jpy", "payment_method": "pm_card_visa", "confirm": True}
+        {
+            "amount": 5000,
+            "currency": "jpy",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            **NO_REDIRECTS,
+        }
     )
     assert (yen.amount_received, yen.currency) == (5000, "jpy")
     assert client.v1.charges.retrieve(yen.latest_charge).amount == 5000
     dinar = client.v1.payment_intents.create(
-        {"amount": 12345, "currency": "kwd", "payment_method": "pm_card_visa", "confirm": True}
+        {
+            "amount": 12345,
+            "currency": "kwd",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            **NO_REDIRECTS,
+        }
     )
     assert client.v1.charges.retrieve(dinar.latest_charge).amount_captured == 12345
 
@@ -476,49 +522,3 @@ def test_charge_list_filters_and_update(client: stripe.StripeClient) -> None:
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.charges.retrieve("ch_missing")
     assert caught.value.user_message == "No such charge: 'ch_missing'"
-
-
-def test_create_payment_for_billing_never_raises(
-    sandbox: Sandbox, client: stripe.StripeClient
-) -> None:
-    customer = _customer(client)
-    state = sandbox.state
-    with state.lock:
-        ok = payments.create_payment(
-            state,
-            amount=1200,
-            currency="eur",
-            customer=customer.id,
-            payment_method="pm_card_visa",
-            invoice="in_123",
-        )
-        declined = payments.create_payment(
-            state,
-            amount=1200,
-            currency="eur",
-            customer=customer.id,
-            payment_method="pm_card_chargeCustomerFail",
-        )
-        sepa = payments.create_payment(
-            state, amount=1200, currency="eur", customer=customer.id, payment_method="pm_success_at"
-        )
-        action = payments.create_payment(
-            state, amount=1200, currency="eur", customer=customer.id,
-            payment_method="pm_card_authenticationRequired", off_session=False,
-        )  # fmt: skip
-        held = payments.create_payment(
-            state, amount=1200, currency="eur", customer=customer.id, payment_method="pm_card_visa",
-            capture_method="manual",
-        )  # fmt: skip
-        none = payments.create_payment(
-            state, amount=1200, currency="eur", customer=customer.id, payment_method=None
-        )
-    assert ok["status"] == "succeeded" and ok["description"] == "Payment for Invoice"
-    assert payments.invoice_of(state, ok["id"]) == "in_123"
-    assert declined["status"] == "requires_payment_method"
-    assert declined["last_payment_error"]["decline_code"] == "generic_decline"
-    assert sepa["status"] == "processing"
-    assert action["status"] == "requires_action"
-    assert held["status"] == "requires_capture"
-    assert none["status"] == "requires_payment_method"
-    assert client.v1.payment_intents.retrieve(ok["id"]).status == "succeeded"

@@ -6,21 +6,25 @@ import pytest
 import stripe
 
 from desk_billing.sandbox import Sandbox
-from tests.sandbox.conftest import assert_shape
+from tests.sandbox.conftest import NO_REDIRECTS, assert_shape
 
 
 def _paid(
     client: stripe.StripeClient, amount: int = 2000, currency: str = "usd", pm: str = "pm_card_visa"
 ):
     pi = client.v1.payment_intents.create(
-        {"amount": amount, "currency": currency, "payment_method": pm, "confirm": True}
+        {
+            "amount": amount,
+            "currency": currency,
+            "payment_method": pm,
+            "confirm": True,
+            **NO_REDIRECTS,
+        }
     )
     return pi, pi.latest_charge
 
 
-def test_partial_then_full_refund_keeps_the_charge_right(
-    client: stripe.StripeClient, stripe_fixtures: dict
-) -> None:
+def test_partial_then_full_refund_keeps_the_charge_right(client: stripe.StripeClient) -> None:
     pi, charge_id = _paid(client)
     first = client.v1.refunds.create(
         {"payment_intent": pi.id, "amount": 500, "reason": "requested_by_customer"}
@@ -34,7 +38,7 @@ def test_partial_then_full_refund_keeps_the_charge_right(
     )
     assert first.reason == "requested_by_customer"
     assert first.balance_transaction.startswith("txn_")
-    assert_shape(first, stripe_fixtures["refund"])
+    assert_shape(first)
     charge = client.v1.charges.retrieve(charge_id, {"expand": ["refunds"]})
     assert (charge.amount_refunded, charge.refunded) == (500, False)
     assert [r.id for r in charge.refunds.data] == [first.id]
@@ -190,7 +194,13 @@ def test_pending_refunds_settle_when_time_passes(
     )
     # SEPA: the debit settles, then its refund is pending until time passes again.
     sepa = client.v1.payment_intents.create(
-        {"amount": 3000, "currency": "eur", "payment_method": "pm_success_de", "confirm": True}
+        {
+            "amount": 3000,
+            "currency": "eur",
+            "payment_method": "pm_success_de",
+            "confirm": True,
+            **NO_REDIRECTS,
+        }
     )
     sandbox.advance_time(seconds=60)
     sepa_refund = client.v1.refunds.create({"payment_intent": sepa.id, "amount": 1000})

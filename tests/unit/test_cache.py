@@ -60,7 +60,9 @@ def test_an_upsert_larger_than_one_statement_allows_stores_every_row(cache):
 
 
 def test_an_object_twice_in_one_upsert_keeps_the_later_one(cache):
-    cache.upsert("customers", [customer(1, email="old@example.com"), customer(1, email="new@example.com")])
+    cache.upsert(
+        "customers", [customer(1, email="old@example.com"), customer(1, email="new@example.com")]
+    )
     assert cache.count("customers") == 1
     assert cache.get("customers", "cus_1")["email"] == "new@example.com"
     assert cache.search("customers", "new") == ["cus_1"] and cache.search("customers", "old") == []

@@ -132,6 +132,9 @@ def charge_saved_method(
         "payment_method": payment_method,
         "confirm": True,
         "off_session": True,
+        # nobody is there to follow a redirect, and Stripe refuses a confirmation with automatic
+        # payment methods that could need one unless a return_url is given
+        "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
     }
     if description:
         params["description"] = description

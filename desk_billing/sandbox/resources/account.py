@@ -40,7 +40,10 @@ def retrieve_account(call: Call) -> dict[str, Any]:
         "object": "account",
         "business_profile": {
             "mcc": None,
+            "minority_owned_business_designation": None,
             "name": state.account_name,
+            "specified_commercial_transactions_act_url": None,
+            "support_address": None,
             "support_email": "support@example.com",
             "support_phone": None,
             "support_url": None,
@@ -54,9 +57,9 @@ def retrieve_account(call: Call) -> dict[str, Any]:
         },
         "charges_enabled": True,
         "controller": {"type": "account"},
-        "country": "DE",
+        "country": state.account_country,
         "created": 1577836800,
-        "default_currency": "eur",
+        "default_currency": state.default_currency,
         "details_submitted": True,
         "email": "finance@example.com",
         "external_accounts": {
@@ -70,7 +73,25 @@ def retrieve_account(call: Call) -> dict[str, Any]:
         "payouts_enabled": True,
         "requirements": _nothing_due(),
         "settings": {
-            "dashboard": {"display_name": state.account_name, "timezone": "Europe/Berlin"}
+            "branding": {
+                "icon": None,
+                "logo": None,
+                "primary_color": None,
+                "secondary_color": None,
+            },
+            "card_payments": {
+                "statement_descriptor_prefix": None,
+                "statement_descriptor_prefix_kana": None,
+                "statement_descriptor_prefix_kanji": None,
+            },
+            "dashboard": {"display_name": state.account_name, "timezone": "Europe/Berlin"},
+            "payments": {
+                "statement_descriptor": state.account_name.upper()[:22],
+                "statement_descriptor_kana": None,
+                "statement_descriptor_kanji": None,
+                "statement_descriptor_prefix_kana": None,
+                "statement_descriptor_prefix_kanji": None,
+            },
         },
         "tos_acceptance": {"date": 1577836800},
         "type": "standard",

@@ -31,6 +31,7 @@ def create_product(state: State, params: dict[str, Any]) -> dict[str, Any]:
             "shippable": params.get("shippable"),
             "statement_descriptor": params.get("statement_descriptor"),
             "tax_code": params.get("tax_code"),
+            "tax_details": None,
             "type": "service",
             "unit_label": params.get("unit_label"),
             "updated": now,

@@ -129,6 +129,7 @@ def payment_method_details(
             "brand": card["brand"],
             "checks": dict(card["checks"]),
             "country": card["country"],
+            "electronic_commerce_indicator": None,
             "exp_month": card["exp_month"],
             "exp_year": card["exp_year"],
             "extended_authorization": {"status": "disabled"},
@@ -144,6 +145,7 @@ def payment_method_details(
             "network_transaction_id": None,
             "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
             "regulated_status": card["regulated_status"],
+            "transaction_link_id": None,
             "three_d_secure": {
                 "authentication_flow": "challenge",
                 "electronic_commerce_indicator": "05",

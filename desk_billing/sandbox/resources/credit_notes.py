@@ -18,7 +18,7 @@ from ..router import Call, api
 from ..state import State
 from . import invoice_lines
 from . import invoices as inv
-from .payments import invoice_of
+from .invoice_payments import paid_intent, sync_amount
 from .refunds import create_refund
 
 
@@ -66,21 +66,16 @@ def _lines(state: State, invoice: dict[str, Any], params: dict[str, Any]) -> lis
             "unit_amount_decimal": str(spec["unit_amount"])
             if spec.get("unit_amount") is not None
             else None,
-            "invoice_line_item": line_id,
         }
+        if line_id:  # left out for custom lines
+            line["invoice_line_item"] = line_id
         lines.append(line)
     return lines
 
 
 def _invoice_charge(state: State, invoice: dict[str, Any]) -> dict[str, Any] | None:
-    for pi in state.where("payment_intents", "customer", invoice["customer"]):
-        if (
-            invoice_of(state, pi["id"]) == invoice["id"]
-            and pi["status"] == "succeeded"
-            and pi.get("latest_charge")
-        ):
-            return state.get("charges", pi["latest_charge"])
-    return None
+    pi = paid_intent(state, invoice)
+    return state.get("charges", pi["latest_charge"]) if pi and pi["latest_charge"] else None
 
 
 def create_credit_note(state: State, params: dict[str, Any]) -> dict[str, Any]:
@@ -144,7 +139,14 @@ def create_credit_note(state: State, params: dict[str, Any]) -> dict[str, Any]:
             state,
             {"charge": charge["id"], "amount": refund_amount, "metadata": {"credit_note": note_id}},
         )
-        refunds.append({"amount_refunded": refund_amount, "refund": refund["id"], "type": "refund"})
+        refunds.append(
+            {
+                "amount_refunded": refund_amount,
+                "payment_record_refund": None,
+                "refund": refund["id"],
+                "type": "refund",
+            }
+        )
     note = state.insert(
         "credit_notes",
         {
@@ -200,6 +202,7 @@ def _apply_to_invoice(
     before = {k: invoice[k] for k in (key, "amount_due", "amount_remaining")}
     invoice[key] += sign * note["total"]
     invoice_lines.recompute(invoice)
+    sync_amount(state, invoice)
     previous = {k: v for k, v in before.items() if invoice[k] != v}
     if previous:
         state.emit("invoice.updated", invoice_lines.render(invoice), previous)

@@ -76,6 +76,23 @@ def create_customer(state: State, params: dict[str, Any]) -> dict[str, Any]:
     return customer
 
 
+def adopt_currency(state: State, customer_id: str, currency: str) -> None:
+    """The first invoice item, invoice or subscription of a customer sets its `currency`."""
+    customer = state.get("customers", customer_id)
+    if customer is not None and customer["currency"] is None:
+        previous = state.update(customer, {"currency": currency.lower()})
+        state.emit("customer.updated", customer, previous)
+
+
+def set_delinquent(state: State, customer_id: str, delinquent: bool) -> None:
+    """Stripe's `delinquent`: an automatic payment failure or a passed due date sets it; paying
+    an invoice or marking it uncollectible clears it (the latest change on any invoice wins)."""
+    customer = state.get("customers", customer_id)
+    if customer is not None and customer["delinquent"] != delinquent:
+        previous = state.update(customer, {"delinquent": delinquent})
+        state.emit("customer.updated", customer, previous)
+
+
 @api.route("post", "/v1/customers", permission="customer")
 def create(call: Call) -> dict[str, Any]:
     return create_customer(call.state, call.params)

@@ -1,8 +1,10 @@
 """Collecting open invoices: payment attempts, declines, automatic retries, overdue notices.
 
-Collection goes through the payments module's contract (`create_payment`, `default_payment_method`,
-`ON_PAYMENT_SETTLED`). A failed automatic attempt is retried after RETRY_DAYS; subscriptions listen
-on ON_INVOICE_PAYMENT_FAILED and ON_INVOICE_OVERDUE for their dunning.
+Every attempt confirms the invoice's own payment intent (made at finalization, `invoice_payments`);
+its success or a SEPA debit's late failure comes back through ON_PAYMENT_SETTLED. A failed
+automatic attempt is retried after RETRY_DAYS; subscriptions listen on ON_INVOICE_PAYMENT_FAILED
+and ON_INVOICE_OVERDUE for their dunning. A failed payment or a passed due date makes the customer
+`delinquent`.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from ..errors import ApiError, card_error, invalid
 from ..router import Call, api
 from ..state import State
 from .billing_clock import SCHEDULERS
+from .customers import set_delinquent
 from .invoice_lines import emit_invoice, render
+from .invoice_payments import default_intent, invoice_of
 from .invoices import finalize_invoice, mark_paid, require_invoice
 from .payment_attempts import ON_PAYMENT_SETTLED
 from .payment_methods import default_payment_method
-from .payments import create_payment, invoice_of
+from .payments import confirm_intent
 
 ON_INVOICE_PAYMENT_FAILED: list[Callable[[State, dict[str, Any], dict[str, Any] | None], None]] = []
 
@@ -51,7 +55,6 @@ def payment_method_for(
     sub = subscription_of(state, invoice)
     if sub and sub.get("default_payment_method"):
         return sub["default_payment_method"]
-
     return default_payment_method(state, invoice["customer"])
 
 
@@ -69,7 +72,6 @@ def collect(
     and (for automatic collection, `retry`) schedules the next one after RETRY_DAYS; SEPA stays
     `processing` until the payments module settles it (ON_PAYMENT_SETTLED).
     """
-
     if invoice["amount_remaining"] <= 0:
         mark_paid(state, invoice)
         return None
@@ -80,28 +82,8 @@ def collect(
     if pm is None:
         _failed(state, invoice, None, retry=retry, now=now)
         return None
-    sub = subscription_of(state, invoice)
-    description = (
-        "Subscription creation"
-        if invoice["billing_reason"] == "subscription_create"
-        else (
-            "Subscription update"
-            if sub
-            else f"Payment for Invoice {invoice['number'] or ''}".strip()
-        )
-    )
-    pi = create_payment(
-        state,
-        amount=invoice["amount_remaining"],
-        currency=invoice["currency"],
-        customer=invoice["customer"],
-        payment_method=pm,
-        description=description,
-        metadata=None,
-        off_session=off_session,
-        confirm=True,
-        invoice=invoice["id"],
-    )
+    pi = default_intent(state, invoice)
+    confirm_intent(state, pi, {"payment_method": pm, "off_session": off_session})
     status = pi.get("status")
     if status == "succeeded":
         mark_paid(state, invoice, payment_intent=pi)
@@ -131,12 +113,12 @@ def _failed(
     else:
         invoice["next_payment_attempt"] = None
     emit_invoice(state, "invoice.payment_failed", invoice)
+    set_delinquent(state, invoice["customer"], True)
     for hook in ON_INVOICE_PAYMENT_FAILED:
         hook(state, invoice, pi)
 
 
 def _on_payment_settled(state: State, pi: dict[str, Any]) -> None:
-
     invoice_id = invoice_of(state, pi["id"])
     invoice = state.get("invoices", invoice_id) if invoice_id else None
     if invoice is None or invoice["status"] not in ("open", "uncollectible"):
@@ -248,6 +230,7 @@ def _overdue(state: State, invoice: dict[str, Any]) -> Callable[[], None]:
     def run() -> None:
         if invoice["status"] == "open":
             emit_invoice(state, "invoice.overdue", invoice)
+            set_delinquent(state, invoice["customer"], True)
             for hook in ON_INVOICE_OVERDUE:
                 hook(state, invoice)
 

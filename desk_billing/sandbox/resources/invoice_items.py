@@ -7,16 +7,18 @@ from typing import Any
 
 from ..common import deleted, require
 from ..errors import invalid, missing
-from ..listing import apply_metadata, paginate
+from ..listing import RENDER, apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
+from .customers import adopt_currency
 from .invoice_lines import (
+    announce_totals,
     attach_item,
     decimal_text,
     line_from_item,
     line_of_item,
     pricing,
-    recompute,
+    totals,
 )
 
 
@@ -37,8 +39,10 @@ def create_invoice_item(state: State, params: dict[str, Any]) -> dict[str, Any]:
         raise invalid(
             "Missing required param: customer.", param="customer", code="parameter_missing"
         )
-    require(state, "customers", customer_id, "customer", param="customer")
-    unit, quantity, currency, price_id, product_id = _item_pricing(state, params, invoice)
+    customer = require(state, "customers", customer_id, "customer", param="customer")
+    unit, quantity, currency, price_id, product_id = _item_pricing(
+        state, params, invoice, customer["currency"]
+    )
     now = state.now()
     period = params.get("period") or {"start": now, "end": now}
     item_id = state.new_id("ii")
@@ -67,7 +71,7 @@ def create_invoice_item(state: State, params: dict[str, Any]) -> dict[str, Any]:
         "period": {"start": int(period["start"]), "end": int(period["end"])},
         "pricing": pricing(price_id, product_id, decimal_text(unit)),
         "proration": False,
-        "proration_details": {"credited_items": None},
+        "proration_details": {"credited_items": None, "discount_amounts": []},
         "quantity": quantity,
         "quantity_decimal": str(quantity),
         "tax_rates": [],
@@ -78,9 +82,12 @@ def create_invoice_item(state: State, params: dict[str, Any]) -> dict[str, Any]:
         product = state.get("products", product_id)
         item["description"] = product["name"] if product else None
     state.insert("invoiceitems", item)
+    adopt_currency(state, customer_id, currency)
     state.emit("invoiceitem.created", _public_item(item))
     if invoice is not None:
+        before = totals(invoice)
         attach_item(state, invoice, item)
+        announce_totals(state, invoice, before)
     return item
 
 
@@ -88,10 +95,19 @@ def _public_item(item: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k != "created"}
 
 
+RENDER["invoiceitem"] = _public_item
+
+
 def _item_pricing(
-    state: State, params: dict[str, Any], invoice: dict[str, Any] | None
+    state: State,
+    params: dict[str, Any],
+    invoice: dict[str, Any] | None,
+    customer_currency: str | None = None,
 ) -> tuple[Decimal, int, str, str | None, str | None]:
-    """(unit amount, quantity, currency, price id, product id) from amount / pricing / price_data."""
+    """(unit amount, quantity, currency, price id, product id) from amount / pricing / price_data.
+
+    Without a currency an item takes its invoice's, else its customer's (if the customer has one).
+    """
     quantity = int(params.get("quantity", 1))
     if quantity < 0:
         raise invalid("This value must be greater than or equal to 0.", param="quantity")
@@ -129,7 +145,7 @@ def _item_pricing(
             param="amount",
         )
     if not currency:
-        currency = invoice["currency"] if invoice else None
+        currency = invoice["currency"] if invoice else customer_currency
     if not currency:
         raise invalid(
             "Missing required param: currency.", param="currency", code="parameter_missing"
@@ -210,16 +226,14 @@ def update_item(call: Call) -> dict[str, Any]:
             quantity_decimal=str(quantity),
             pricing=pricing(price_id, product_id, decimal_text(unit)),
         )
-    previous = state.update(item, changes)
-    if previous:
-        state.emit("invoiceitem.updated", _public_item(item), previous)
-        if invoice is not None:
-            at = line_of_item(invoice, item["id"])
-            if at is not None:
-                line = line_from_item(state, invoice, item)
-                line["id"] = invoice["lines"]["data"][at]["id"]
-                invoice["lines"]["data"][at] = line
-                recompute(invoice)
+    if state.update(item, changes) and invoice is not None:
+        at = line_of_item(invoice, item["id"])
+        if at is not None:
+            before = totals(invoice)
+            line = line_from_item(state, invoice, item)
+            line["id"] = invoice["lines"]["data"][at]["id"]
+            invoice["lines"]["data"][at] = line
+            announce_totals(state, invoice, before)
     return _public_item(item)
 
 
@@ -231,8 +245,9 @@ def delete_item(call: Call) -> dict[str, Any]:
     if invoice is not None:
         at = line_of_item(invoice, item["id"])
         if at is not None:
+            before = totals(invoice)
             del invoice["lines"]["data"][at]
-            recompute(invoice)
+            announce_totals(state, invoice, before)
     state.delete("invoiceitems", item["id"])
     state.emit("invoiceitem.deleted", _public_item(item))
     return deleted(item["id"], "invoiceitem")

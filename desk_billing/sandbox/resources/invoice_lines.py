@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..common import require
-from ..listing import paginate_items
+from ..listing import RENDER, paginate_items
 from ..router import Call, api
 from ..state import State
 
@@ -29,6 +29,9 @@ def render(invoice: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+RENDER["invoice"] = render
+
+
 def emit_invoice(
     state: State, event_type: str, invoice: dict[str, Any], previous: dict[str, Any] | None = None
 ) -> None:
@@ -38,16 +41,15 @@ def emit_invoice(
 def pricing(
     price_id: str | None, product_id: str | None, unit_amount_decimal: str | None
 ) -> dict[str, Any]:
-    return {
-        "price_details": {"price": price_id, "product": product_id} if price_id else None,
-        "type": "price_details",
-        "unit_amount_decimal": unit_amount_decimal,
-    }
+    """An item's or line's `pricing`; `price_details` is left out when no price is behind it."""
+    out: dict[str, Any] = {"type": "price_details", "unit_amount_decimal": unit_amount_decimal}
+    if price_id:
+        out["price_details"] = {"price": price_id, "product": product_id}
+    return out
 
 
 def decimal_text(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
-    return text
+    return format(value.normalize(), "f")
 
 
 def line_from_item(state: State, invoice: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
@@ -139,7 +141,7 @@ def subscription_line(
 
 def attach_item(state: State, invoice: dict[str, Any], item: dict[str, Any]) -> None:
     item["invoice"] = invoice["id"]
-    invoice["lines"]["data"].insert(0, line_from_item(state, invoice, item))
+    invoice["lines"]["data"].append(line_from_item(state, invoice, item))
     recompute(invoice)
 
 
@@ -149,6 +151,22 @@ def line_of_item(invoice: dict[str, Any], item_id: str) -> int | None:
         if details.get("invoice_item") == item_id:
             return i
     return None
+
+
+TOTALS = ("amount_due", "amount_remaining", "subtotal", "subtotal_excluding_tax", "total")
+
+
+def totals(invoice: dict[str, Any]) -> dict[str, Any]:
+    return {key: invoice[key] for key in TOTALS}
+
+
+def announce_totals(state: State, invoice: dict[str, Any], before: dict[str, Any]) -> None:
+    """A draft's items changed (Stripe has no `invoiceitem.updated` event in this version):
+    `invoice.updated` names the totals that moved."""
+    recompute(invoice)
+    previous = {key: value for key, value in before.items() if invoice[key] != value}
+    if previous:
+        emit_invoice(state, "invoice.updated", invoice, previous)
 
 
 def recompute(invoice: dict[str, Any]) -> None:
@@ -166,6 +184,7 @@ def recompute(invoice: dict[str, Any]) -> None:
 def list_lines(call: Call) -> dict[str, Any]:
     invoice = require(call.state, "invoices", call.arg("invoice"), "invoice", param="invoice")
     lines = invoice["lines"]["data"]
+    # paginate_items pages newest first; reversed, the invoice's own order comes out
     return paginate_items(
         call, list(reversed(lines)), url=f"/v1/invoices/{invoice['id']}/lines", kind="line item"
     )

@@ -22,7 +22,9 @@ from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
 from .billing_clock import ensure_billing_hook
+from .customers import adopt_currency, set_delinquent
 from .invoice_lines import attach_item, emit_invoice, recompute, render
+from .invoice_payments import cancel_default_payment, open_default_payment, record_paid
 
 ON_INVOICE_PAID: list[Callable[[State, dict[str, Any]], None]] = []
 
@@ -65,9 +67,11 @@ def create_invoice(
 ) -> dict[str, Any]:
     """Create a draft invoice (manual, or for a subscription). Used by the API, subscriptions, seeding.
 
-    `params` are the API's create parameters. Pending invoice items are pulled in when
-    `pending_invoice_items_behavior=include` (Stripe's default for manual invoices is `exclude`);
-    subscription invoices always include the customer's pending items of the same currency.
+    `params` are the API's create parameters. Without `currency` the invoice is in the
+    customer's currency (set by its first invoice item, invoice or subscription), else the
+    account's. Pending invoice items of that currency are pulled in, in the order they were
+    created, when `pending_invoice_items_behavior=include` (Stripe's default for manual invoices is
+    `exclude`); subscription invoices always include them.
     """
     customer_id = params.get("customer")
     if not customer_id:
@@ -92,14 +96,14 @@ def create_invoice(
         params.get("currency")
         or (subscription or {}).get("currency")
         or customer.get("currency")
-        or "usd"
+        or state.default_currency
     ).lower()
     invoice_id = state.new_id("in")
     start, end = period or (now, now)
     invoice: dict[str, Any] = {
         "id": invoice_id,
         "object": "invoice",
-        "account_country": "US",
+        "account_country": state.account_country,
         "account_name": state.account_name,
         "account_tax_ids": None,
         "amount_due": 0,
@@ -183,20 +187,15 @@ def create_invoice(
         "starting_balance": 0,
         "statement_descriptor": params.get("statement_descriptor"),
         "status": "draft",
-        "status_details": None,
         "status_transitions": {
             "finalized_at": None,
             "marked_uncollectible_at": None,
             "paid_at": None,
             "voided_at": None,
         },
-        # Stripe's fixture still lists a top-level `subscription`; in this version the link lives in
-        # `parent.subscription_details.subscription`, so this stays null as Stripe renders it.
-        "subscription": None,
         "subtotal": 0,
         "subtotal_excluding_tax": 0,
         "test_clock": None,
-        "threshold_reason": None,
         "total": 0,
         "total_discount_amounts": [],
         "total_excluding_tax": 0,
@@ -207,6 +206,7 @@ def create_invoice(
     if auto_advance and method == "charge_automatically" and subscription is None:
         invoice["next_payment_attempt"] = now + AUTO_FINALIZE_DELAY
     state.insert("invoices", invoice)
+    adopt_currency(state, customer_id, currency)
     ensure_billing_hook(state)
     include = params.get("pending_invoice_items_behavior") == "include" or subscription is not None
     if include:
@@ -215,7 +215,7 @@ def create_invoice(
             for i in state.where("invoiceitems", "customer", customer_id)
             if i["invoice"] is None and i["currency"] == currency
         ]
-        for item in reversed(pending):  # newest first on the invoice, as Stripe lists them
+        for item in reversed(pending):  # oldest first: lines keep the order items were added
             attach_item(state, invoice, item)
     recompute(invoice)
     emit_invoice(state, "invoice.created", invoice)
@@ -225,7 +225,8 @@ def create_invoice(
 def finalize_invoice(
     state: State, invoice: dict[str, Any], *, auto_advance: bool | None = None
 ) -> dict[str, Any]:
-    """draft -> open: number, URLs, due date; a zero amount is paid at once, as Stripe does."""
+    """draft -> open: number, URLs, due date, the payment intent for the amount due (its default
+    invoice payment); a zero amount is paid at once, as Stripe does."""
     if invoice["status"] != "draft":
         raise invalid(
             "This invoice is already finalized, you can't re-finalize a non-draft invoice."
@@ -263,6 +264,8 @@ def finalize_invoice(
     if invoice["amount_due"] == 0:
         invoice["attempted"] = True
         mark_paid(state, invoice)
+    else:
+        open_default_payment(state, invoice)
     return invoice
 
 
@@ -273,9 +276,17 @@ def mark_paid(
     out_of_band: bool = False,
     payment_intent: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """open/uncollectible -> paid (idempotent). Emits invoice.paid and invoice.payment_succeeded."""
+    """open/uncollectible -> paid (idempotent). Emits invoice.paid and invoice.payment_succeeded.
+
+    Paid by its payment intent, the invoice payment is paid too (`invoice_payment.paid`); paid
+    out of band (or credited in full), its open payment and intent are canceled.
+    """
     if invoice["status"] == "paid":
         return invoice
+    if payment_intent is not None:
+        record_paid(state, payment_intent)
+    else:
+        cancel_default_payment(state, invoice, "automatic")
     now = state.now()
     amount = invoice["amount_remaining"]
     state.update(
@@ -293,6 +304,7 @@ def mark_paid(
     emit_invoice(state, "invoice.paid", invoice)
     if not out_of_band and invoice["amount_due"] > 0:
         emit_invoice(state, "invoice.payment_succeeded", invoice)
+    set_delinquent(state, invoice["customer"], False)
     for hook in ON_INVOICE_PAID:
         hook(state, invoice)
     return invoice
@@ -312,6 +324,7 @@ def void_invoice(state: State, invoice: dict[str, Any]) -> dict[str, Any]:
             "status_transitions": {**invoice["status_transitions"], "voided_at": now},
         },
     )
+    cancel_default_payment(state, invoice, "void_invoice")
     emit_invoice(state, "invoice.voided", invoice)
     emit_invoice(state, "invoice.updated", invoice, previous)
     return invoice
@@ -330,11 +343,13 @@ def mark_uncollectible(
         {
             "status": "uncollectible",
             "next_payment_attempt": None,
-            "status_details": {"uncollectible": {"reason": reason}} if reason else None,
             "status_transitions": {**invoice["status_transitions"], "marked_uncollectible_at": now},
+            # left out, not null, unless Stripe has a reason to give (stripe-node: `status_details?`)
+            **({"status_details": {"uncollectible": {"reason": reason}}} if reason else {}),
         },
     )
     emit_invoice(state, "invoice.marked_uncollectible", invoice)
+    set_delinquent(state, invoice["customer"], False)
     emit_invoice(state, "invoice.updated", invoice, previous)
     return invoice
 
@@ -346,7 +361,7 @@ def send_invoice(state: State, invoice: dict[str, Any]) -> dict[str, Any]:
         )
     if invoice["status"] == "draft":
         finalize_invoice(state, invoice)
-    if invoice["status"] != "open":
+    if invoice["status"] not in ("open", "paid"):  # Stripe sends paid ones too (a receipt of sorts)
         raise invalid(
             "This invoice cannot be sent right now. Please contact us via https://support.stripe.com/contact "
             "with details, so we can help."

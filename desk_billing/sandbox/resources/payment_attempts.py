@@ -35,7 +35,6 @@ def _last_payment_error(
 ) -> dict[str, Any]:
     code, decline_code, message = decline
     error: dict[str, Any] = {
-        "advice_code": None,
         "charge": charge_id,
         "code": code,
         "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",

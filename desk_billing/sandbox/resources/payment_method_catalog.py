@@ -57,7 +57,8 @@ SEPA_INSUFFICIENT = (
 )
 
 
-SEPA_FAILED = ("generic_decline", None, "The bank declined this debit.")
+# `generic_decline` is a decline code, not one of this version's error codes
+SEPA_FAILED = ("payment_method_provider_decline", "generic_decline", "The bank declined this debit.")
 
 
 SEPA_DELAY = 1

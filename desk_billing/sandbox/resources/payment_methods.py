@@ -49,7 +49,6 @@ def build(state: State, method: TestMethod, params: dict[str, Any] | None = None
         "object": "payment_method",
         "allow_redisplay": params.get("allow_redisplay", "unspecified"),
         "billing_details": _billing_details(billing),
-        "card": None,  # every fixture key is present; null unless the type is card
         "created": state.now(),
         "customer": None,
         "customer_account": None,

@@ -47,13 +47,13 @@ MINIMUM = {
 MAXIMUM = 99_999_999
 
 
-_INVOICES = "_payment_invoices"
-
-
-def invoice_of(state: State, pi_id: str) -> str | None:
-    """The invoice a payment intent was created for by billing (`create_payment(invoice=...)`)."""
-    entry = state.get(_INVOICES, pi_id)
-    return entry["invoice"] if entry else None
+RETURN_URL_NEEDED = (
+    "This PaymentIntent is configured to accept payment methods enabled in your Dashboard. Because "
+    "some of these payment methods might redirect your customer off of your page, you must provide a "
+    "`return_url`. If you don't want to accept redirect-based payment methods, set "
+    "`automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` "
+    "to `never` when creating Setup Intents and Payment Intents."
+)
 
 
 def _check_amount(amount: int, currency: str) -> None:
@@ -78,10 +78,14 @@ def _payment_method_types(params: dict[str, Any], currency: str) -> list[str]:
     return ["card", "sepa_debit"] if currency == "eur" else ["card"]
 
 
-def build_intent(state: State, params: dict[str, Any]) -> dict[str, Any]:
+def build_intent(
+    state: State, params: dict[str, Any], *, automatic: bool | None = None
+) -> dict[str, Any]:
+    """A new intent; `automatic` (payment methods from the Dashboard) unless types are given."""
     currency = params["currency"].lower()
     pi_id = state.new_id("pi")
-    automatic = not params.get("allowed_payment_method_types")
+    if automatic is None:
+        automatic = not params.get("allowed_payment_method_types")
     auto_params = params.get("automatic_payment_methods") or {}
     return {
         "id": pi_id,
@@ -89,6 +93,9 @@ def build_intent(state: State, params: dict[str, Any]) -> dict[str, Any]:
         "amount": params["amount"],
         "amount_capturable": 0,
         "amount_details": {"tip": {}},
+        "allowed_payment_method_types": list(params["allowed_payment_method_types"])
+        if params.get("allowed_payment_method_types")
+        else None,
         "amount_received": 0,
         "application": None,
         "application_fee_amount": None,
@@ -129,6 +136,7 @@ def build_intent(state: State, params: dict[str, Any]) -> dict[str, Any]:
             }
         },
         "payment_method_types": _payment_method_types(params, currency),
+        "payment_record": None,
         "processing": None,
         "receipt_email": params.get("receipt_email"),
         "review": None,
@@ -143,7 +151,8 @@ def build_intent(state: State, params: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _set_payment_method(state: State, pi: dict[str, Any], pm_id: str) -> dict[str, Any]:
+def set_payment_method(state: State, pi: dict[str, Any], pm_id: str) -> dict[str, Any]:
+    """Put a payment method (or a fresh one from a test id) on the intent, if its type is allowed."""
     pm = resolve(state, pm_id)
     if pm["type"] not in pi["payment_method_types"]:
         raise invalid(
@@ -157,24 +166,27 @@ def _set_payment_method(state: State, pi: dict[str, Any], pm_id: str) -> dict[st
 
 
 def create_intent(
-    state: State, params: dict[str, Any], *, check_amount: bool = True
+    state: State,
+    params: dict[str, Any],
+    *,
+    check_amount: bool = True,
+    automatic: bool | None = None,
 ) -> dict[str, Any]:
     currency = params["currency"].lower()
     if check_amount:
         _check_amount(params["amount"], currency)
     if params.get("customer"):
         require(state, "customers", params["customer"], "customer", param="customer")
-    pi = build_intent(state, params)
+    pi = build_intent(state, params, automatic=automatic)
     if params.get("payment_method"):
-        _set_payment_method(state, pi, params["payment_method"])
+        set_payment_method(state, pi, params["payment_method"])
         pi["status"] = "requires_confirmation"
     state.insert("payment_intents", pi)
     state.emit("payment_intent.created", pi)
     return pi
 
 
-def confirm_intent(state: State, pi: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    """Confirm: check the status and payment method, then attempt the payment (never raises a decline)."""
+def _require_confirmable(pi: dict[str, Any]) -> None:
     if pi["status"] not in CONFIRMABLE:
         raise state_error(
             f"You cannot confirm this PaymentIntent because it has a status of {pi['status']}. Only a "
@@ -182,8 +194,21 @@ def confirm_intent(state: State, pi: dict[str, Any], params: dict[str, Any]) -> 
             f"{', '.join(CONFIRMABLE)}.",
             code="payment_intent_unexpected_state",
         )
+
+
+def _check_return_url(pi: dict[str, Any], params: dict[str, Any]) -> None:
+    """A confirmation through the API may need to send the customer away (and back)."""
+    automatic = pi.get("automatic_payment_methods") or {}
+    redirects = automatic.get("enabled") and automatic.get("allow_redirects") != "never"
+    if redirects and not params.get("return_url"):
+        raise invalid(RETURN_URL_NEEDED, param="return_url")
+
+
+def confirm_intent(state: State, pi: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Confirm: check the status and payment method, then attempt the payment (never raises a decline)."""
+    _require_confirmable(pi)
     if params.get("payment_method"):
-        _set_payment_method(state, pi, params["payment_method"])
+        set_payment_method(state, pi, params["payment_method"])
     if not pi["payment_method"]:
         raise invalid(
             "You cannot confirm this PaymentIntent because it's missing a payment method. You can either "
@@ -208,38 +233,6 @@ def confirm_intent(state: State, pi: dict[str, Any], params: dict[str, Any]) -> 
         and pi["status"] not in ("requires_payment_method",)
     ):
         attach_payment_method(state, pi["payment_method"], pi["customer"])
-    return pi
-
-
-def create_payment(
-    state: State,
-    *,
-    amount: int,
-    currency: str,
-    customer: str | None,
-    payment_method: str | None,
-    description: str | None = None,
-    metadata: dict | None = None,
-    off_session: bool = True,
-    confirm: bool = True,
-    capture_method: str = "automatic",
-    invoice: str | None = None,
-) -> dict[str, Any]:
-    """Create (and confirm) a payment intent for billing; a decline returns the intent, it never raises."""
-    params: dict[str, Any] = {
-        "amount": amount,
-        "currency": currency,
-        "customer": customer,
-        "payment_method": payment_method,
-        "description": description or ("Payment for Invoice" if invoice else None),
-        "metadata": metadata or {},
-        "capture_method": capture_method,
-    }
-    pi = create_intent(state, params, check_amount=False)
-    if invoice:
-        state.insert(_INVOICES, {"id": pi["id"], "created": pi["created"], "invoice": invoice})
-    if confirm and pi["payment_method"]:
-        confirm_intent(state, pi, {"off_session": off_session})
     return pi
 
 
@@ -274,6 +267,7 @@ def create(call: Call) -> dict[str, Any]:
         )
     pi = create_intent(state, params)
     if params.get("confirm"):
+        _check_return_url(pi, params)
         confirm_intent(state, pi, params)
         _raise_if_declined(pi)
     return pi
@@ -314,11 +308,16 @@ def update(call: Call) -> dict[str, Any]:
         require(state, "customers", params["customer"], "customer", param="customer")
         changes["customer"] = params["customer"]
     if params.get("allowed_payment_method_types"):
-        changes["payment_method_types"] = list(params["allowed_payment_method_types"])
-        changes["automatic_payment_methods"] = None
+        allowed = list(params["allowed_payment_method_types"])
+        changes.update(
+            allowed_payment_method_types=allowed,
+            payment_method_types=allowed,
+            automatic_payment_methods=None,
+            payment_method_configuration_details=None,
+        )
     state.update(pi, changes)
     if params.get("payment_method"):
-        _set_payment_method(state, pi, params["payment_method"])
+        set_payment_method(state, pi, params["payment_method"])
         pi.update(status="requires_confirmation", last_payment_error=None, next_action=None)
     return pi
 
@@ -326,6 +325,8 @@ def update(call: Call) -> dict[str, Any]:
 @api.route("post", "/v1/payment_intents/{intent}/confirm")
 def confirm(call: Call) -> dict[str, Any]:
     pi = _require_intent(call.state, call.arg("intent"))
+    _require_confirmable(pi)
+    _check_return_url(pi, call.params)
     confirm_intent(call.state, pi, call.params)
     _raise_if_declined(pi)
     return pi
@@ -385,6 +386,11 @@ def cancel(call: Call) -> dict[str, Any]:
             f"{', '.join(CANCELABLE)}.",
             code="payment_intent_unexpected_state",
         )
+    return cancel_intent(state, pi, params.get("cancellation_reason"))
+
+
+def cancel_intent(state: State, pi: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    """-> canceled (by the API, or by billing: `void_invoice`, `automatic`)."""
     if pi["status"] == "requires_capture":
         # Canceling releases the authorization: the uncaptured charge is refunded in full.
         charge = state.get("charges", pi["latest_charge"])
@@ -393,7 +399,7 @@ def cancel(call: Call) -> dict[str, Any]:
     pi.update(
         status="canceled",
         canceled_at=state.now(),
-        cancellation_reason=params.get("cancellation_reason"),
+        cancellation_reason=reason,
         amount_capturable=0,
         next_action=None,
     )

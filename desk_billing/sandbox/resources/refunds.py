@@ -14,7 +14,7 @@ from ..common import minor_units_label, require
 from ..errors import invalid, state_error
 from ..listing import apply_metadata, paginate
 from ..router import Call, api
-from ..state import State
+from ..state import ABSENT, State
 from . import charges as charges_mod
 from .payment_method_catalog import behaviour
 
@@ -99,27 +99,29 @@ def create_refund(state: State, params: dict[str, Any]) -> dict[str, Any]:
             "currency": currency,
             "customer": charge["customer"],
             "customer_account": None,
-            "description": None,
-            "destination_details": {"sepa_debit": {}, "type": "sepa_debit"}
+            # this version declares no `sepa_debit` details for a refund's destination
+            "destination_details": {"type": "sepa_debit"}
             if sepa
             else {
                 "card": {
-                    "reference": None,
                     "reference_status": "pending",
                     "reference_type": "acquirer_reference_number",
                     "type": "refund",
                 },
                 "type": "card",
             },
-            "failure_balance_transaction": None,
-            "failure_reason": None,
-            "instructions_email": params.get("instructions_email"),
             "metadata": apply_metadata({}, params.get("metadata")),
-            "next_action": None,
             "payment_intent": charge["payment_intent"],
             "payment_method": charge["payment_method"],
-            "pending_reason": "processing" if pending else None,
             "reason": params.get("reason"),
+            # description, failure_*, instructions_email, next_action and pending_reason are
+            # left out, not null, until they have a value (stripe-node: `field?: T`)
+            **(
+                {"instructions_email": params["instructions_email"]}
+                if params.get("instructions_email")
+                else {}
+            ),
+            **({"pending_reason": "processing"} if pending else {}),
             "receipt_number": None,
             "source_transfer_reversal": None,
             "status": "pending" if pending else "succeeded",
@@ -149,7 +151,7 @@ def _set_status(state: State, refund: dict[str, Any], changes: dict[str, Any]) -
 def _settle(state: State, entry: dict[str, Any]) -> None:
     refund = state.get("refunds", entry["target"])
     if refund is not None and refund["status"] == "pending":
-        _set_status(state, refund, {"status": "succeeded", "pending_reason": None})
+        _set_status(state, refund, {"status": "succeeded", "pending_reason": ABSENT})
 
 
 def _fail(state: State, entry: dict[str, Any]) -> None:

@@ -63,8 +63,7 @@ def _other_unpaid(state: State, sub: dict[str, Any], paid: dict[str, Any]) -> bo
         i["status"] == "open"
         and i["id"] != paid["id"]
         and (collection.subscription_of(state, i) or {}).get("id") == sub["id"]
-        for i in state.collection("invoices").by_id.values()
-        if i["customer"] == sub["customer"]
+        for i in state.where("invoices", "customer", sub["customer"])
     )
 
 
@@ -92,11 +91,8 @@ def _on_overdue(state: State, invoice: dict[str, Any]) -> None:
 
 
 def _on_customer_deleted(state: State, customer: dict[str, Any]) -> None:
-    for sub in list(state.collection("subscriptions").by_id.values()):
-        if sub["customer"] == customer["id"] and sub["status"] not in (
-            "canceled",
-            "incomplete_expired",
-        ):
+    for sub in state.where("subscriptions", "customer", customer["id"]):
+        if sub["status"] not in ("canceled", "incomplete_expired"):
             cancel_subscription(state, sub, reason="cancellation_requested")
 
 
@@ -116,6 +112,7 @@ def cancel_subscription(state: State, sub: dict[str, Any], *, reason: str = "can
                         comment: str | None = None, feedback: str | None = None) -> dict[str, Any]:  # fmt: skip
     """-> canceled now: `canceled_at` (kept if set by cancel_at_period_end), `ended_at`; stops collection."""
     now = state.now()
+    details = sub["cancellation_details"]
     previous = state.update(
         sub,
         {
@@ -124,17 +121,14 @@ def cancel_subscription(state: State, sub: dict[str, Any], *, reason: str = "can
             "ended_at": now,
             "cancel_at": sub["cancel_at"] if sub["cancel_at"] and sub["cancel_at"] <= now else None,
             "cancellation_details": {
-                "comment": comment
-                if comment is not None
-                else sub["cancellation_details"]["comment"],
-                "feedback": feedback
-                if feedback is not None
-                else sub["cancellation_details"]["feedback"],
+                **details,
+                "comment": details["comment"] if comment is None else comment,
+                "feedback": details["feedback"] if feedback is None else feedback,
                 "reason": reason,
             },
         },
     )
-    for invoice in state.collection("invoices").by_id.values():
+    for invoice in state.where("invoices", "customer", sub["customer"]):
         if (
             invoice["status"] == "open"
             and (collection.subscription_of(state, invoice) or {}).get("id") == sub["id"]

@@ -116,6 +116,7 @@ def build_item(
         "created": state.now(),
         "current_period_end": end,
         "current_period_start": start,
+        "current_trial": None,
         "discounts": [],
         "metadata": apply_metadata({}, metadata),
         "plan": plan_of(price),

@@ -28,7 +28,7 @@ from .subscription_periods import (
     recurring_price,
     set_period,
 )
-from .subscriptions import emit_subscription, require_subscription
+from .subscriptions import creating, emit_subscription, require_subscription
 
 
 def _apply_items(state: State, sub: dict[str, Any], specs: list[dict[str, Any]]) -> None:
@@ -70,7 +70,6 @@ def _apply_items(state: State, sub: dict[str, Any], specs: list[dict[str, Any]])
             data.append(item)
             state.insert("subscription_items", item)
     check_items([it["price"] for it in data])
-    sub["items"]["total_count"] = len(data)
 
 
 @api.route("post", "/v1/subscriptions/{subscription_exposed_id}")
@@ -208,7 +207,7 @@ def resume(call: Call) -> dict[str, Any]:
     now = state.now()
     anchor = (params.get("billing_cycle_anchor") or {}).get("type", "now")
     on_success = params.get("payment_behavior") == "resume_on_payment_success"
-    previous: dict[str, Any] = {"status": "paused", "status_details": sub["status_details"]}
+    previous: dict[str, Any] = {"status": "paused", "status_details": sub.get("status_details")}
     if anchor == "now":
         start, _end = current_period(sub)
         previous["billing_cycle_anchor"] = sub["billing_cycle_anchor"]
@@ -222,32 +221,25 @@ def resume(call: Call) -> dict[str, Any]:
             invoice_period=(now, now),
         )
         sub["latest_invoice"] = invoice["id"]
-        sub.update(status="active", status_details=None)
-        if on_success:
-            sub["status"] = "paused"
-            creating = state.collection("_subscriptions_creating")
-            creating.by_id[sub["id"]] = {"id": sub["id"]}
-            try:
-                bill(state, sub, invoice)
-            finally:
-                creating.by_id.pop(sub["id"], None)
-            if invoice["status"] != "paid":
-                return sub
-            sub.update(status="active", status_details=None)
-        else:
-            creating = state.collection("_subscriptions_creating")
-            creating.by_id[sub["id"]] = {"id": sub["id"]}
-            try:
-                bill(state, sub, invoice)
-            finally:
-                creating.by_id.pop(sub["id"], None)
-            if invoice["status"] == "open" and invoice["attempted"]:
-                sub["status"] = "past_due"
+        if not on_success:
+            _unpause(sub)
+        with creating(state, sub):
+            bill(state, sub, invoice)
+        if on_success and invoice["status"] != "paid":
+            return sub
+        _unpause(sub)
+        if not on_success and invoice["status"] == "open" and invoice["attempted"]:
+            sub["status"] = "past_due"
     else:
-        sub.update(status="active", status_details=None)
+        _unpause(sub)
     emit_subscription(state, "customer.subscription.resumed", sub)
     emit_subscription(state, "customer.subscription.updated", sub, previous)
     return sub
+
+
+def _unpause(sub: dict[str, Any]) -> None:
+    sub["status"] = "active"
+    sub.pop("status_details", None)  # Stripe leaves it out unless the subscription is paused
 
 
 @api.route("post", "/v1/subscription_items/{item}")

@@ -12,6 +12,8 @@ next renewal), discounts, taxes, schedules, `pending_update`, usage-based prices
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 from ..common import require
@@ -23,8 +25,10 @@ from . import billing_clock as clock
 from . import invoice_collection as collection
 from . import invoice_lines as lines
 from . import invoices as inv
+from .customers import adopt_currency
+from .invoice_payments import default_intent, forget_payments
 from .payment_methods import default_payment_method, resolve
-from .payments import create_payment, invoice_of
+from .payments import set_payment_method
 from .subscription_periods import (
     add_interval,
     build_item,
@@ -44,6 +48,7 @@ INCOMPLETE_WINDOW = 23 * 3600
 
 
 LIVE = ("active", "trialing", "past_due", "unpaid")
+_CREATING = "_subscriptions_creating"
 
 
 def emit_subscription(
@@ -62,7 +67,19 @@ def update_subscription(
 
 
 def is_creating(state: State, sub: dict[str, Any]) -> bool:
-    return sub["id"] in state.collection("_subscriptions_creating").by_id
+    """Whether the subscription's own request is still settling its status (no hooks apply yet)."""
+    return sub["id"] in state.collection(_CREATING).by_id
+
+
+@contextlib.contextmanager
+def creating(state: State, sub: dict[str, Any]) -> Iterator[None]:
+    """Bill the subscription's first (or resumed) invoice while its request decides the status."""
+    marks = state.collection(_CREATING)
+    marks.by_id[sub["id"]] = {"id": sub["id"]}
+    try:
+        yield
+    finally:
+        marks.by_id.pop(sub["id"], None)
 
 
 def create_subscription(state: State, params: dict[str, Any]) -> dict[str, Any]:
@@ -141,14 +158,18 @@ def create_subscription(state: State, params: dict[str, Any]) -> dict[str, Any]:
         "billing_mode": {
             "flexible": {"proration_discounts": "included"},
             "type": (params.get("billing_mode") or {}).get("type", "flexible"),
-            "updated_at": None,
         },
         "billing_schedules": [],
         "billing_thresholds": None,
         "cancel_at": None,
         "cancel_at_period_end": False,
         "canceled_at": None,
-        "cancellation_details": {"comment": None, "feedback": None, "reason": None},
+        "cancellation_details": {
+            "comment": None,
+            "feedback": None,
+            "feedback_option": None,
+            "reason": None,
+        },
         "collection_method": method,
         "created": now,
         "currency": prices[0]["currency"],
@@ -161,12 +182,17 @@ def create_subscription(state: State, params: dict[str, Any]) -> dict[str, Any]:
         "description": params.get("description"),
         "discounts": [],
         "ended_at": None,
-        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+        "invoice_settings": {
+            "account_tax_ids": None,
+            "custom_fields": None,
+            "description": None,
+            "footer": None,
+            "issuer": {"type": "self"},
+        },
         "items": {
             "object": "list",
             "data": [],
             "has_more": False,
-            "total_count": 0,
             "url": f"/v1/subscription_items?subscription={sub_id}",
         },  # fmt: skip
         "latest_invoice": None,
@@ -180,19 +206,18 @@ def create_subscription(state: State, params: dict[str, Any]) -> dict[str, Any]:
         "pending_invoice_item_interval": None,
         "pending_setup_intent": None,
         "pending_update": None,
-        "presentment_details": None,
         "schedule": None,
         "start_date": int(params.get("backdate_start_date") or now),
         "status": "incomplete",
-        "status_details": None,
         "test_clock": None,
         "transfer_data": None,
         "trial_end": trial_end,
         "trial_settings": {
             "end_behavior": {
+                "billing_cycle_anchor": None,
                 "missing_payment_method": trial_settings.get(
                     "missing_payment_method", "create_invoice"
-                )
+                ),
             }
         },
         "trial_start": now if trial_end else None,
@@ -216,25 +241,19 @@ def create_subscription(state: State, params: dict[str, Any]) -> dict[str, Any]:
         set_period(sub, start, anchor if anchor > now else first_end)
     if sub["cancel_at_period_end"]:
         sub["cancel_at"] = current_period(sub)[1]
-    sub["items"]["total_count"] = len(sub["items"]["data"])
     state.insert("subscriptions", sub)
     for item in sub["items"]["data"]:
         state.insert("subscription_items", item)
+    adopt_currency(state, customer_id, sub["currency"])
     clock.ensure_billing_hook(state)
 
-    creating = state.collection("_subscriptions_creating")
-    creating.by_id[sub_id] = {"id": sub_id}
-    recorded: list[dict[str, Any]] = []
-    state.on_event.append(recorded.append)
-    try:
+    since = state.mark()
+    with creating(state, sub):
         status = _first_invoice(state, sub, behavior=behavior, trial=trial_end is not None)
-    finally:
-        state.on_event.remove(recorded.append)
-        creating.by_id.pop(sub_id, None)
     if status == "error":
-        _discard(state, sub, recorded)
         invoice = state.get("invoices", sub["latest_invoice"] or "")
-        pi = _latest_pi(state, invoice)
+        pi = default_intent(state, invoice) if invoice else None
+        _discard(state, sub, invoice, since)
         error = (pi or {}).get("last_payment_error") or {}
         raise card_error(
             error.get("message") or "Your card was declined.",
@@ -246,18 +265,6 @@ def create_subscription(state: State, params: dict[str, Any]) -> dict[str, Any]:
     if trial_end and trial_end - TRIAL_WILL_END <= now:
         emit_subscription(state, "customer.subscription.trial_will_end", sub)
     return sub
-
-
-def _latest_pi(state: State, invoice: dict[str, Any] | None) -> dict[str, Any] | None:
-    if invoice is None:
-        return None
-
-    for pi in state.newest_first("payment_intents"):
-        if invoice_of(state, pi["id"]) == invoice["id"]:
-            return pi
-        if pi["created"] < invoice["created"]:
-            break
-    return None
 
 
 def _first_invoice(state: State, sub: dict[str, Any], *, behavior: str, trial: bool) -> str:
@@ -278,16 +285,12 @@ def _first_invoice(state: State, sub: dict[str, Any], *, behavior: str, trial: b
         return "active"
     invoice["next_payment_attempt"] = None
     if behavior == "default_incomplete":
-        create_payment(
-            state,
-            amount=invoice["amount_remaining"],
-            currency=invoice["currency"],
-            customer=invoice["customer"],
-            payment_method=payment_method_of(state, sub),
-            description="Subscription creation",
-            confirm=False,
-            invoice=invoice["id"],
-        )
+        # the invoice's own payment intent waits for the customer to confirm it
+        pm = payment_method_of(state, sub)
+        if pm:
+            pi = default_intent(state, invoice)
+            set_payment_method(state, pi, pm)
+            pi["status"] = "requires_confirmation"
         return "incomplete"
     pi = collection.collect(state, invoice, retry=False)
     if invoice["status"] == "paid":
@@ -297,17 +300,19 @@ def _first_invoice(state: State, sub: dict[str, Any], *, behavior: str, trial: b
     return "incomplete"
 
 
-def _discard(state: State, sub: dict[str, Any], recorded: list[dict[str, Any]]) -> None:
-    """error_if_incomplete: the subscription and its invoice never existed (the payment intent stays)."""
-    ids = {sub["id"], sub["latest_invoice"], *(i["id"] for i in sub["items"]["data"])}
+def _discard(
+    state: State, sub: dict[str, Any], invoice: dict[str, Any] | None, since: int
+) -> None:
+    """error_if_incomplete: the subscription and its invoice never existed; the declined payment
+    attempt did (its intent and failed charge stay, as the 402 that reports it)."""
+    ids = {sub["id"], *(i["id"] for i in sub["items"]["data"])}
     for item in sub["items"]["data"]:
         state.delete("subscription_items", item["id"])
     state.delete("subscriptions", sub["id"])
-    if sub["latest_invoice"] and state.get("invoices", sub["latest_invoice"]):
-        state.delete("invoices", sub["latest_invoice"])
-    for event in recorded:
-        if event["data"]["object"].get("id") in ids and state.get("events", event["id"]):
-            state.delete("events", event["id"])
+    if invoice is not None:
+        ids |= {invoice["id"], *forget_payments(state, invoice)}
+        state.delete("invoices", invoice["id"])
+    state.unsay(since, ids)
 
 
 def require_subscription(

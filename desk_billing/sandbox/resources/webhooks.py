@@ -27,7 +27,11 @@ def sign(payload: bytes, secret: str, timestamp: int) -> str:
 
 
 class Deliverer:
-    """Posts events to the registered endpoints on a background thread, in order, best effort."""
+    """Posts events to the registered endpoints on a background thread, in order, best effort.
+
+    An event's `pending_webhooks` counts the endpoints it is still owed to: set when it is
+    recorded, one less for each delivery an endpoint answers with a 2xx.
+    """
 
     def __init__(self, state: State) -> None:
         self.state = state
@@ -37,15 +41,31 @@ class Deliverer:
         self._thread = threading.Thread(target=self._run, name="sandbox-webhooks", daemon=True)
         self._thread.start()
         state.on_event.append(self.enqueue)
+        state.count_webhooks = self.count
+
+    def _targets(self, event_type: str) -> list[dict[str, Any]]:
+        return [
+            endpoint
+            for endpoint in self.state.newest_first("webhook_endpoints")
+            if endpoint["status"] == "enabled"
+            and ("*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"])
+        ]
+
+    def count(self, event_type: str) -> int:
+        return len(self._targets(event_type))
 
     def enqueue(self, event: dict[str, Any]) -> None:
-        for endpoint in self.state.newest_first("webhook_endpoints"):
-            wanted = endpoint["enabled_events"]
-            if endpoint["status"] == "enabled" and ("*" in wanted or event["type"] in wanted):
-                # Stripe renders an endpoint's events in the endpoint's version (a served one)
-                version = endpoint["api_version"] or event["api_version"]
-                payload = json.dumps({**event, "api_version": version}).encode()
-                self.queue.put((endpoint["id"], endpoint["url"], payload))
+        for endpoint in self._targets(event["type"]):
+            # Stripe renders an endpoint's events in the endpoint's version (a served one)
+            version = endpoint["api_version"] or event["api_version"]
+            payload = json.dumps({**event, "api_version": version}).encode()
+            self.queue.put((endpoint["id"], endpoint["url"], payload))
+
+    def _delivered(self, event_id: str) -> None:
+        with self.state.lock:
+            event = self.state.get("events", event_id)
+            if event is not None and event["pending_webhooks"] > 0:
+                event["pending_webhooks"] -= 1
 
     def _run(self) -> None:
         while True:
@@ -66,6 +86,8 @@ class Deliverer:
             try:
                 with urllib.request.urlopen(request, timeout=10) as response:
                     self.delivered.append((event_id, response.status))
+                if 200 <= response.status < 300:
+                    self._delivered(event_id)
             except OSError as exc:
                 self.delivered.append((event_id, getattr(exc, "code", 0) or 0))
 
