@@ -115,11 +115,6 @@ def test_a_webhook_endpoint_receives_events_that_construct_event_verifies(
     assert seen["tampered"] == "StripeSignatureVerificationError"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blocked on sandbox gaps of issue 13 (invoice payments, customer currency); "
-    "remove this mark when the sandbox is fixed",
-)
 def test_a_default_incomplete_subscription_is_paid_through_its_first_invoice(
     sandbox: Sandbox,
 ) -> None:
@@ -152,11 +147,6 @@ def test_a_default_incomplete_subscription_is_paid_through_its_first_invoice(
     assert seen["customer_currency"] == "usd"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="blocked on sandbox gaps of issue 13 (invoice payments, customer currency); "
-    "remove this mark when the sandbox is fixed",
-)
 def test_the_guides_one_off_invoice_is_150_eur_and_finalizes_open(sandbox: Sandbox) -> None:
     seen = run_flow(sandbox, "invoice")
     assert (seen["invoice_item"]["amount"], seen["invoice_item"]["currency"]) == (15000, "eur")

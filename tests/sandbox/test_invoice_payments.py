@@ -154,6 +154,7 @@ def test_default_incomplete_subscription_is_paid_through_its_invoices_own_intent
             "customer": customer.id,
             "items": [{"price": price.id}],
             "payment_behavior": "default_incomplete",
+            "payment_settings": {"save_default_payment_method": "on_subscription"},
             "expand": ["latest_invoice.confirmation_secret", "latest_invoice.payments"],
         }
     )
@@ -164,7 +165,10 @@ def test_default_incomplete_subscription_is_paid_through_its_invoices_own_intent
     assert invoice.confirmation_secret.client_secret.startswith(f"{pi_id}_secret_")
     confirmed = client.v1.payment_intents.confirm(pi_id, {"payment_method": "pm_card_visa"})
     assert confirmed.status == "succeeded"
-    assert client.v1.subscriptions.retrieve(sub.id).status == "active"
+    active = client.v1.subscriptions.retrieve(sub.id)
+    assert active.status == "active"
+    assert active.default_payment_method == confirmed.payment_method  # saved, as asked
+    assert client.v1.payment_methods.retrieve(confirmed.payment_method).customer == customer.id
     assert client.v1.invoices.retrieve(invoice.id).status == "paid"
     assert [p.id for p in _intents(client, customer.id)] == [pi_id]
 

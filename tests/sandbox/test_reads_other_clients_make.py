@@ -10,7 +10,7 @@ import pytest
 import stripe
 
 from desk_billing.sandbox import Sandbox
-from tests.sandbox.conftest import TEST_KEY
+from tests.sandbox.conftest import NO_REDIRECTS, TEST_KEY
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,13 @@ def demo() -> stripe.StripeClient:
 
 def _paid(client: stripe.StripeClient, amount: int = 2000) -> stripe.PaymentIntent:
     return client.v1.payment_intents.create(
-        {"amount": amount, "currency": "eur", "payment_method": "pm_card_visa", "confirm": True}
+        {
+            "amount": amount,
+            "currency": "eur",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            **NO_REDIRECTS,
+        }
     )
 
 

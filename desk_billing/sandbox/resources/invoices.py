@@ -12,7 +12,6 @@ everything (objects, events, payments).
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -24,37 +23,13 @@ from ..state import State
 from .billing_clock import ensure_billing_hook
 from .customers import adopt_currency, set_delinquent
 from .invoice_lines import attach_item, emit_invoice, recompute, render
+from .invoice_objects import AUTO_FINALIZE_DELAY, customer_snapshot, new_invoice, payment_settings
 from .invoice_payments import cancel_default_payment, open_default_payment, record_paid
 
 ON_INVOICE_PAID: list[Callable[[State, dict[str, Any]], None]] = []
 
 
-AUTO_FINALIZE_DELAY = 3600  # a draft with auto_advance is finalized about an hour after creation
-
-
 NOT_OPEN = "You can only pass in open invoices. This invoice isn't open."
-
-
-def _customer_snapshot(state: State, customer_id: str) -> dict[str, Any]:
-    customer = state.get("customers", customer_id) or {}
-    address = customer.get("address")
-    return {
-        "customer_address": copy.deepcopy(address) if address else None,
-        "customer_email": customer.get("email"),
-        "customer_name": customer.get("name"),
-        "customer_phone": customer.get("phone"),
-        "customer_shipping": copy.deepcopy(customer.get("shipping")) or None,
-        "customer_tax_exempt": customer.get("tax_exempt", "none"),
-    }
-
-
-def _payment_settings(value: dict[str, Any] | None) -> dict[str, Any]:
-    value = value or {}
-    return {
-        "default_mandate": value.get("default_mandate") or None,
-        "payment_method_options": value.get("payment_method_options") or None,
-        "payment_method_types": value.get("payment_method_types") or None,
-    }
 
 
 def create_invoice(
@@ -90,7 +65,6 @@ def create_invoice(
         raise invalid(
             "You can only specify 'due_date' or 'days_until_due' if invoice collection method is 'send_invoice'."
         )
-    now = state.now()
     auto_advance = params.get("auto_advance", subscription is not None)
     currency = (
         params.get("currency")
@@ -98,113 +72,16 @@ def create_invoice(
         or customer.get("currency")
         or state.default_currency
     ).lower()
-    invoice_id = state.new_id("in")
-    start, end = period or (now, now)
-    invoice: dict[str, Any] = {
-        "id": invoice_id,
-        "object": "invoice",
-        "account_country": state.account_country,
-        "account_name": state.account_name,
-        "account_tax_ids": None,
-        "amount_due": 0,
-        "amount_overpaid": 0,
-        "amount_paid": 0,
-        "amount_paid_off_stripe": 0,
-        "amount_remaining": 0,
-        "amount_shipping": 0,
-        "application": None,
-        "attempt_count": 0,
-        "attempted": False,
-        "auto_advance": auto_advance,
-        "automatic_tax": {
-            "disabled_reason": None,
-            "enabled": False,
-            "liability": None,
-            "provider": None,
-            "status": None,
-        },
-        "automatically_finalizes_at": now + AUTO_FINALIZE_DELAY
-        if auto_advance and subscription is None
-        else None,
-        "billing_reason": billing_reason,
-        "collection_method": method,
-        "created": now,
-        "currency": currency,
-        "custom_fields": params.get("custom_fields") or None,
-        "customer": customer_id,
-        "customer_account": None,
-        **_customer_snapshot(state, customer_id),
-        "customer_tax_ids": [],
-        "default_payment_method": params.get("default_payment_method"),
-        "default_source": None,
-        "default_tax_rates": [],
-        "description": params.get("description"),
-        "discounts": [],
-        "due_date": due_date
-        if due_date is not None
-        else (now + days * 86400 if days is not None else None),
-        "effective_at": None,
-        "ending_balance": None,
-        "footer": params.get("footer")
-        if "footer" in params
-        else (customer.get("invoice_settings") or {}).get("footer"),
-        "from_invoice": None,
-        "hosted_invoice_url": None,
-        "invoice_pdf": None,
-        "issuer": {"type": "self"},
-        "last_finalization_error": None,
-        "latest_revision": None,
-        "lines": {
-            "object": "list",
-            "data": [],
-            "has_more": False,
-            "url": f"/v1/invoices/{invoice_id}/lines",
-        },
-        "livemode": False,
-        "metadata": apply_metadata({}, params.get("metadata")),
-        "next_payment_attempt": None,
-        "number": None,
-        "on_behalf_of": None,
-        "parent": {
-            "quote_details": None,
-            "subscription_details": {
-                "metadata": dict(subscription.get("metadata") or {}),
-                "subscription": subscription["id"],
-            },
-            "type": "subscription_details",
-        }
-        if subscription
-        else None,
-        "payment_settings": _payment_settings(params.get("payment_settings")),
-        "period_end": end,
-        "period_start": start,
-        "post_payment_credit_notes_amount": 0,
-        "pre_payment_credit_notes_amount": 0,
-        "receipt_number": None,
-        "rendering": None,
-        "shipping_cost": None,
-        "shipping_details": params.get("shipping_details") or None,
-        "starting_balance": 0,
-        "statement_descriptor": params.get("statement_descriptor"),
-        "status": "draft",
-        "status_transitions": {
-            "finalized_at": None,
-            "marked_uncollectible_at": None,
-            "paid_at": None,
-            "voided_at": None,
-        },
-        "subtotal": 0,
-        "subtotal_excluding_tax": 0,
-        "test_clock": None,
-        "total": 0,
-        "total_discount_amounts": [],
-        "total_excluding_tax": 0,
-        "total_pretax_credit_amounts": [],
-        "total_taxes": [],
-        "webhooks_delivered_at": now,
-    }
-    if auto_advance and method == "charge_automatically" and subscription is None:
-        invoice["next_payment_attempt"] = now + AUTO_FINALIZE_DELAY
+    invoice = new_invoice(
+        state,
+        params,
+        customer=customer,
+        subscription=subscription,
+        billing_reason=billing_reason,
+        currency=currency,
+        auto_advance=auto_advance,
+        period=period,
+    )
     state.insert("invoices", invoice)
     adopt_currency(state, customer_id, currency)
     ensure_billing_hook(state)
@@ -248,7 +125,7 @@ def finalize_invoice(
         "hosted_invoice_url": f"{base}/_sandbox/invoices/{invoice['id']}/hosted",
         "invoice_pdf": f"{base}/_sandbox/invoices/{invoice['id']}/pdf",
         "status_transitions": {**invoice["status_transitions"], "finalized_at": now},
-        **(_customer_snapshot(state, invoice["customer"]) if customer else {}),
+        **(customer_snapshot(state, invoice["customer"]) if customer else {}),
     }
     if auto_advance is not None:
         changes["auto_advance"] = auto_advance
@@ -411,7 +288,7 @@ def update(call: Call) -> dict[str, Any]:
         if key in params:
             changes[key] = params[key] or None
     if "payment_settings" in params:
-        changes["payment_settings"] = _payment_settings(params["payment_settings"])
+        changes["payment_settings"] = payment_settings(params["payment_settings"])
     method = params.get("collection_method", invoice["collection_method"])
     if "collection_method" in params:
         changes["collection_method"] = method

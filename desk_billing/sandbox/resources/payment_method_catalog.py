@@ -58,7 +58,11 @@ SEPA_INSUFFICIENT = (
 
 
 # `generic_decline` is a decline code, not one of this version's error codes
-SEPA_FAILED = ("payment_method_provider_decline", "generic_decline", "The bank declined this debit.")
+SEPA_FAILED = (
+    "payment_method_provider_decline",
+    "generic_decline",
+    "The bank declined this debit.",
+)
 
 
 SEPA_DELAY = 1

@@ -18,6 +18,8 @@ from . import customers as customers_mod
 from . import invoice_collection as collection
 from . import invoice_lines as lines
 from . import invoices as inv
+from .invoice_payments import paid_intent
+from .payment_methods import attach_payment_method
 from .subscription_periods import (
     current_period,
     invoice_for,
@@ -49,13 +51,29 @@ def _final_action(state: State) -> str:
 
 def _on_paid(state: State, invoice: dict[str, Any]) -> None:
     sub = collection.subscription_of(state, invoice)
-    if sub is None or is_creating(state, sub):
+    if sub is None:
+        return
+    _save_payment_method(state, sub, invoice)
+    if is_creating(state, sub):
         return
     if sub["status"] in ("incomplete", "past_due", "unpaid") and not _other_unpaid(
         state, sub, invoice
     ):
         status = "trialing" if sub["trial_end"] and sub["trial_end"] > state.now() else "active"
         update_subscription(state, sub, {"status": status})
+
+
+def _save_payment_method(state: State, sub: dict[str, Any], invoice: dict[str, Any]) -> None:
+    """`payment_settings.save_default_payment_method=on_subscription`: the payment method that
+    paid becomes the subscription's default (and is saved to the customer)."""
+    if sub["payment_settings"].get("save_default_payment_method") != "on_subscription":
+        return
+    pi = paid_intent(state, invoice)
+    pm = pi["payment_method"] if pi else None
+    if pm and sub["default_payment_method"] != pm:
+        if (state.get("payment_methods", pm) or {}).get("customer") is None:
+            attach_payment_method(state, pm, sub["customer"])
+        update_subscription(state, sub, {"default_payment_method": pm})
 
 
 def _other_unpaid(state: State, sub: dict[str, Any], paid: dict[str, Any]) -> bool:

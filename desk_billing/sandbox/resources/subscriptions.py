@@ -300,9 +300,7 @@ def _first_invoice(state: State, sub: dict[str, Any], *, behavior: str, trial: b
     return "incomplete"
 
 
-def _discard(
-    state: State, sub: dict[str, Any], invoice: dict[str, Any] | None, since: int
-) -> None:
+def _discard(state: State, sub: dict[str, Any], invoice: dict[str, Any] | None, since: int) -> None:
     """error_if_incomplete: the subscription and its invoice never existed; the declined payment
     attempt did (its intent and failed charge stay, as the 402 that reports it)."""
     ids = {sub["id"], *(i["id"] for i in sub["items"]["data"])}
