@@ -10,6 +10,7 @@ from desk_billing.core.profiles import MAX_NETWORK_RETRIES, AppPaths, Profile, S
 from desk_billing.gui.main_window import MainWindow, make_session
 from desk_billing.sandbox import Sandbox
 from tests.gui.seed import TEST_KEY, Seeded, client_for, seed_account
+from tests.sandbox.conftest import every_response_has_stripes_shape  # noqa: F401 - autouse
 
 # A restricted key with every permission; revoking it makes Stripe answer 401.
 ALL_READ_WRITE = dict.fromkeys(

@@ -16,6 +16,7 @@ from desk_billing.core.gateway import Gateway
 from desk_billing.core.profiles import Profile
 from desk_billing.core.sync import RESOURCES, SyncEngine
 from desk_billing.sandbox import Sandbox
+from tests.sandbox.conftest import every_response_has_stripes_shape  # noqa: F401 - autouse
 
 TEST_KEY = "sk_test_integration0000000000"
 SEED_EACH = 110  # more than one page of every kind
