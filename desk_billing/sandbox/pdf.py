@@ -20,27 +20,8 @@ from typing import Any
 
 from fpdf import FPDF
 
-ZERO_DECIMAL = frozenset(
-    [
-        "bif",
-        "clp",
-        "djf",
-        "gnf",
-        "jpy",
-        "kmf",
-        "krw",
-        "mga",
-        "pyg",
-        "rwf",
-        "ugx",
-        "vnd",
-        "vuv",
-        "xaf",
-        "xof",
-        "xpf",
-    ]
-)
-THREE_DECIMAL = frozenset(["bhd", "jod", "kwd", "omr", "tnd"])
+from .common import THREE_DECIMAL, ZERO_DECIMAL
+
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "krw": "₩", "cny": "¥"}
 
 _REGULAR = (

@@ -20,6 +20,14 @@ def _customer(client: stripe.StripeClient, pm: str | None = None) -> stripe.Cust
     return client.v1.customers.create(params)
 
 
+def _monthly(client: stripe.StripeClient, amount: int, currency: str) -> stripe.Price:
+    product = client.v1.products.create({"name": "Plan"})
+    return client.v1.prices.create(
+        {"product": product.id, "unit_amount": amount, "currency": currency,
+         "recurring": {"interval": "month"}}
+    )  # fmt: skip
+
+
 def _types(client: stripe.StripeClient) -> list[str]:
     return [e.type for e in reversed(client.v1.events.list({"limit": 100}).data)]
 
@@ -69,11 +77,7 @@ def test_an_invoice_without_currency_takes_the_customers_and_includes_only_that_
 
 def test_a_subscription_sets_the_customers_currency(client: stripe.StripeClient) -> None:
     customer = _customer(client, "pm_card_visa")
-    product = client.v1.products.create({"name": "Team"})
-    price = client.v1.prices.create(
-        {"product": product.id, "unit_amount": 1500, "currency": "jpy",
-         "recurring": {"interval": "month"}}
-    )  # fmt: skip
+    price = _monthly(client, 1500, "jpy")
     client.v1.subscriptions.create({"customer": customer.id, "items": [{"price": price.id}]})
     assert client.v1.customers.retrieve(customer.id).currency == "jpy"
     invoice = client.v1.invoices.create({"customer": customer.id})
@@ -144,11 +148,7 @@ def test_default_incomplete_subscription_is_paid_through_its_invoices_own_intent
     client: stripe.StripeClient,
 ) -> None:
     customer = _customer(client)
-    product = client.v1.products.create({"name": "Gold"})
-    price = client.v1.prices.create(
-        {"product": product.id, "unit_amount": 2000, "currency": "usd",
-         "recurring": {"interval": "month"}}
-    )  # fmt: skip
+    price = _monthly(client, 2000, "usd")
     sub = client.v1.subscriptions.create(
         {
             "customer": customer.id,
@@ -177,11 +177,7 @@ def test_paying_a_default_incomplete_first_invoice_uses_its_intent(
     client: stripe.StripeClient,
 ) -> None:
     customer = _customer(client, "pm_card_visa")
-    product = client.v1.products.create({"name": "Gold"})
-    price = client.v1.prices.create(
-        {"product": product.id, "unit_amount": 2000, "currency": "usd",
-         "recurring": {"interval": "month"}}
-    )  # fmt: skip
+    price = _monthly(client, 2000, "usd")
     sub = client.v1.subscriptions.create(
         {"customer": customer.id, "items": [{"price": price.id}],
          "payment_behavior": "default_incomplete"}
