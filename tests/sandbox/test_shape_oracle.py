@@ -124,19 +124,26 @@ def test_where_pythons_optional_is_ambiguous_node_decides() -> None:
 
 
 # -- the demo account ----------------------------------------------------------------------------
+# Every list the demo account serves, expanded as clients expand it (the app's invoice detail asks
+# for `payments`; mirrors ask for the fields Stripe includes only when expanded).
 LISTS = {
-    "/v1/customers": {},
+    "/v1/customers": {"expand": ["data.subscriptions", "data.tax_ids", "data.sources"]},
     "/v1/products": {},
-    "/v1/prices": {},
-    "/v1/subscriptions": {"status": "all", "expand": ["data.latest_invoice"]},
-    "/v1/invoices": {"expand": ["data.payments"]},
+    "/v1/prices": {"expand": ["data.currency_options", "data.tiers"]},
+    "/v1/subscriptions": {
+        "status": "all",
+        "expand": ["data.latest_invoice.confirmation_secret", "data.default_payment_method"],
+    },
+    "/v1/invoices": {"expand": ["data.payments", "data.confirmation_secret"]},
     "/v1/invoiceitems": {},
     "/v1/invoice_payments": {"expand": ["data.payment.payment_intent"]},
     "/v1/payment_intents": {"expand": ["data.latest_charge", "data.payment_method"]},
-    "/v1/charges": {"expand": ["data.balance_transaction"]},
+    "/v1/charges": {"expand": ["data.balance_transaction", "data.refunds"]},
     "/v1/refunds": {"expand": ["data.charge"]},
+    "/v1/balance_transactions": {},
     "/v1/credit_notes": {},
     "/v1/payment_methods": {},
+    "/v1/webhook_endpoints": {},
     "/v1/events": {},
 }
 
@@ -159,11 +166,16 @@ def test_the_demo_account_has_no_shape_problem() -> None:
         invoice = next(
             i for i in _raw(client, "/v1/invoices", limit=100)["data"] if i["lines"]["data"]
         )
+        sub = _raw(client, "/v1/subscriptions", limit=1)["data"][0]
+        note = _raw(client, "/v1/credit_notes", limit=1)["data"][0]
         for extra in (
             f"/v1/invoices/{invoice['id']}/lines",
-            "/v1/account",
-            "/v1/balance",
+            f"/v1/subscription_items?subscription={sub['id']}",
+            f"/v1/credit_notes/{note['id']}/lines",
             f"/v1/customers/{invoice['customer']}/payment_methods",
+            "/v1/account",
+            "/v1/accounts",
+            "/v1/balance",
         ):
             problems += [f"{extra}: {p}" for p in check(_raw(client, extra))]
     assert problems == [], f"{len(problems)} problems:\n" + "\n".join(problems[:60])
