@@ -6,7 +6,6 @@ on "Sync now"; it reports progress, the outcome and the connection state as plai
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from dataclasses import dataclass
@@ -15,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from desk_billing.core import tuning
 from desk_billing.core.errors import (
     AuthenticationError,
     NetworkError,
@@ -89,11 +89,7 @@ class SyncController(QObject):
 
                 s = self.session
                 self._gateway = Gateway.from_profile(s.profile, s.api_key, s.api_base, s.settings)
-                # What exists now lives as long as the app: Qt wrappers, our modules and the SDK's
-                # thousands of classes. Freezing them keeps every later full garbage collection
-                # from walking them; one such collection in a sync thread held the GIL ~60 ms
-                # and stalled the window (benchmarks/gui_window.py).
-                gc.freeze()
+                tuning.freeze_long_lived_objects()  # the window and the SDK are loaded now
             return self._gateway
 
     def connection_state(self) -> Any:
@@ -133,7 +129,11 @@ class SyncController(QObject):
                 return engine.poll() if poll and not full else engine.run(full=full)
 
         self._task = self._runner.run(
-            work, success=self._done, error=self._failed, progress=self.progress.emit
+            work,
+            success=self._done,
+            error=self._failed,
+            progress=self.progress.emit,
+            lane="background",
         )
         self._task.finished.connect(self._finished)
         self.started.emit()

@@ -9,9 +9,7 @@ keeps selection and scroll position through persistent indexes.
 
 from __future__ import annotations
 
-import sqlite3
-import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +21,10 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from desk_billing.core.cache import queries
-from desk_billing.core.cache.queries import ListQuery, ListSpec, Matches, Page
-from desk_billing.core.priority import background_thread
+from desk_billing.core.cache import pages, search
+from desk_billing.core.cache.keyset import Matches, Page
+from desk_billing.core.cache.lists import ListColumn, ListQuery, ListSpec
+from desk_billing.core.cache.reading import Interrupted, Interruptible, reader
 from desk_billing.gui import formatting
 from desk_billing.gui.tasks import Cancelled, Task, TaskControl, TaskError, TaskRunner
 
@@ -43,46 +42,6 @@ _ANSWERED_ROLES = frozenset(
         IdRole,
     }
 )
-
-_readers = threading.local()
-_running_lock = threading.Lock()
-_running: dict[int, sqlite3.Connection] = {}  # id(TaskControl) -> the connection it queries
-
-
-def reader(path: Path) -> sqlite3.Connection:
-    """This thread's read connection to a cache file (the db lane keeps one thread alive)."""
-    connections = getattr(_readers, "connections", None)
-    if connections is None:
-        connections = _readers.connections = {}
-    conn = connections.get(path)
-    if conn is None:
-        conn = connections[path] = queries.connect(path)
-    return conn
-
-
-def _interruptible(control: TaskControl, conn: sqlite3.Connection, query: Callable[[], Any]) -> Any:
-    """Run `query`, letting `_interrupt(control)` stop it from the GUI thread."""
-    with _running_lock:
-        _running[id(control)] = conn
-    try:
-        return query()
-    except sqlite3.OperationalError as error:
-        if control.cancelled:  # "interrupted": a newer query replaced this one
-            raise Cancelled from error
-        raise
-    finally:
-        with _running_lock:
-            _running.pop(id(control), None)
-
-
-def _interrupt(control: TaskControl) -> None:
-    # Under the lock, so the connection is interrupted only while this task's query runs;
-    # an interrupt that arrives between statements is cleared by SQLite at the next one.
-    with _running_lock:
-        conn = _running.get(id(control))
-        if conn is not None:
-            conn.interrupt()
-
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -115,6 +74,7 @@ class CacheTableModel(QAbstractTableModel):
         self._version = 0
         self._fetching = False
         self._query_task: Task | None = None
+        self._query_run: Interruptible | None = None
         self.total: int | None = None
         self.total_capped = False  # `total` is a floor: a search counts to SEARCH_COUNT_AT_MOST
         self.last_page_ms = 0.0
@@ -131,17 +91,18 @@ class CacheTableModel(QAbstractTableModel):
         version = self._version
         if self._query_task is not None:
             self._query_task.cancel()
-            _interrupt(self._query_task.control)
+        if self._query_run is not None:
+            self._query_run.interrupt()
         spec, path, limit = self.spec, self._path, self._page_size
+        run = self._query_run = Interruptible()
 
         def first_page(control: TaskControl) -> tuple[Page, int | None]:
-            control.check()  # a newer keystroke already replaced this query
-            conn = reader(path)
-            page = _interruptible(
-                control,
-                conn,
-                lambda: queries.fetch_page(conn, spec, query, None, limit, control.cancel_event),
-            )
+            try:
+                page = run.run(
+                    path, lambda conn: pages.fetch_page(conn, spec, query, None, limit, run.stopped)
+                )
+            except Interrupted as stopped:  # a newer keystroke replaced this query
+                raise Cancelled from stopped
             control.check()
             total = len(page.rows) if page.after is None else None
             return page, total
@@ -171,7 +132,7 @@ class CacheTableModel(QAbstractTableModel):
         limit = max(len(self._rows), self._page_size)
 
         def rows(control: TaskControl) -> Page:
-            return queries.fetch_page(reader(path), spec, query, None, limit)
+            return pages.fetch_page(reader(path), spec, query, None, limit)
 
         self._runner.run(
             rows,
@@ -192,7 +153,7 @@ class CacheTableModel(QAbstractTableModel):
     @property
     def search_hint(self) -> str | None:
         """A note on how the search text is matched (a one-letter last word: whole words)."""
-        return queries.search_hint(self.spec, self._query.search)
+        return search.search_hint(self.spec, self._query.search)
 
     @property
     def querying(self) -> bool:
@@ -251,7 +212,7 @@ class CacheTableModel(QAbstractTableModel):
             return row[1]
         return None
 
-    def _display(self, row: tuple[Any, ...], column: queries.ListColumn, value: Any) -> str:
+    def _display(self, row: tuple[Any, ...], column: ListColumn, value: Any) -> str:
         if value is None:
             return ""
         if column.kind == "amount":
@@ -277,7 +238,7 @@ class CacheTableModel(QAbstractTableModel):
         spec, path, query, limit = self.spec, self._path, self._query, self._page_size
 
         def next_page(control: TaskControl) -> Page:
-            return queries.fetch_page(reader(path), spec, query, after, limit)
+            return pages.fetch_page(reader(path), spec, query, after, limit)
 
         self._runner.run(
             next_page,
@@ -352,16 +313,15 @@ class CacheTableModel(QAbstractTableModel):
         self._row_of = {r[1]: i for i, r in enumerate(self._rows)}
 
     def _count(self, known: Matches | None) -> None:
-        """Count the list on the io lane; `known`: the matches the first page found on the way."""
+        """Count the list on the background lane; `known`: the matches the first page found on the way."""
         spec, path, query = self.spec, self._path, self._query
         # A search is counted to a cap ("1,000+"): counting every match of a common word
         # costs what sorting them would. A list without search text is counted exactly.
-        cap = queries.SEARCH_COUNT_AT_MOST if query.search.strip() else None
+        cap = search.SEARCH_COUNT_AT_MOST if query.search.strip() else None
 
         def total(control: TaskControl) -> int:
             control.check()
-            background_thread()  # a whole-table scan, never worth a GUI stall (see below)
-            return queries.count(reader(path), spec, query, cap, known)
+            return pages.count(reader(path), spec, query, cap, known)
 
         def apply(value: int) -> None:
             if query == self._query:  # still the list on screen
@@ -370,11 +330,11 @@ class CacheTableModel(QAbstractTableModel):
                 else:
                     self._set_total(value)
 
-        # On the io lane: a count without a cap can scan the table, and must not hold up the
-        # next page on the db lane. At a lower CPU priority: after a sync every list counts
-        # again, and two such scans on a two-core machine kept the GUI thread waiting for a
-        # core (the longest stalls of the GUI benchmark's sync, 45-68 ms).
-        self._runner.run(total, success=apply, error=self._on_error, lane="io")
+        # Not on the db lane: a count without a cap can scan the table, and must not hold up
+        # the next page. On the background lane, at a lower CPU priority: after a sync every
+        # list counts again, and two such scans on a two-core machine kept the GUI thread
+        # waiting for a core (the longest stalls of the GUI benchmark's sync, 45-68 ms).
+        self._runner.run(total, success=apply, error=self._on_error, lane="background")
 
     def _set_total(self, value: int | None, capped: bool = False) -> None:
         if value is None:

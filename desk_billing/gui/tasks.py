@@ -1,8 +1,11 @@
 """THE background-work helper: run a callable into core on a pool thread, get its result,
 error or progress back on the GUI thread. Nothing else in the GUI starts threads.
 
-Two lanes: "io" (Stripe calls, sync, exports; a few threads) and "db" (list and detail queries;
-one long-lived thread, so its SQLite read connections stay warm and queries never pile up).
+Three lanes: "io" (Stripe calls, exports: work a user waits for; a few threads), "background"
+(syncs and whole-table counts, at a lower CPU priority so the window stays smooth) and "db" (list
+and detail queries; one long-lived thread, so its SQLite read connections stay warm and queries
+never pile up). The background lane has threads of its own because a thread cannot get its
+priority back (`core.tuning.background_thread`): a refund must never run on one that was lowered.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, QTimer, Signal, Slot
 
+from desk_billing.core import tuning
 from desk_billing.core.errors import DeskBillingError
 
 log = logging.getLogger(__name__)
@@ -124,14 +128,17 @@ class Task(QObject):
 
 
 class _Runnable(QRunnable):
-    def __init__(self, fn: Callable[[TaskControl], Any], task: Task) -> None:
+    def __init__(self, fn: Callable[[TaskControl], Any], task: Task, background: bool) -> None:
         super().__init__()
         self.setAutoDelete(True)
         self._fn = fn
         self._control = task.control
         self._relay = task._relay
+        self._background = background
 
     def run(self) -> None:
+        if self._background:
+            tuning.background_thread()  # once per thread of that lane, which runs nothing else
         try:
             result = self._fn(self._control)
         except Cancelled:
@@ -148,12 +155,16 @@ class _Runnable(QRunnable):
 
 
 class TaskRunner(QObject):
-    """Runs callables on the "io" or "db" lane. One per main window."""
+    """Runs callables on the "io", "background" or "db" lane. One per main window."""
 
-    def __init__(self, parent: QObject | None = None, io_threads: int = 4) -> None:
+    def __init__(
+        self, parent: QObject | None = None, io_threads: int = 4, background_threads: int = 2
+    ) -> None:
         super().__init__(parent)
-        self._pools = {"io": QThreadPool(self), "db": QThreadPool(self)}
+        self._pools = {lane: QThreadPool(self) for lane in ("io", "background", "db")}
         self._pools["io"].setMaxThreadCount(io_threads)
+        # A sync and the counts after it: more would only compete for the same two cores.
+        self._pools["background"].setMaxThreadCount(background_threads)
         self._pools["db"].setMaxThreadCount(1)
         self._pools["db"].setExpiryTimeout(-1)
         self._active: set[Task] = set()
@@ -177,7 +188,7 @@ class TaskRunner(QObject):
             return task
         self._active.add(task)
         task.finished.connect(lambda: self._forget(task))
-        self._pools[lane].start(_Runnable(fn, task))
+        self._pools[lane].start(_Runnable(fn, task, background=lane == "background"))
         return task
 
     def _forget(self, task: Task) -> None:

@@ -8,7 +8,7 @@ import csv
 import pytest
 import stripe
 
-from desk_billing.core.cache import Cache
+from desk_billing.core.cache import Cache, lists
 from desk_billing.core.gateway import Gateway
 from desk_billing.core.operations import entries
 from desk_billing.core.profiles import Profile
@@ -18,11 +18,7 @@ from desk_billing.gui.dialogs.new_subscription import NewSubscriptionDialog
 from desk_billing.gui.dialogs.operation import OperationContext
 from desk_billing.gui.dialogs.refund import RefundDialog
 from desk_billing.gui.table_model import CacheTableModel
-from desk_billing.gui.tabs import customers as customers_tab
-from desk_billing.gui.tabs import invoices as invoices_tab
-from desk_billing.gui.tabs import subscriptions as subscriptions_tab
 from desk_billing.gui.tabs.audit import AuditView
-from desk_billing.gui.tabs.payments import REFUNDS
 from desk_billing.gui.tasks import TaskRunner
 
 # a server-side confirmation with automatic payment methods needs a return_url otherwise
@@ -105,7 +101,7 @@ def test_refund_dialog_validates_inline_and_the_refund_appears_in_the_list(
 ):
     context = make_context()
     pi = _paid(client)
-    refunds = _list(qtbot, runner, REFUNDS, context)
+    refunds = _list(qtbot, runner, lists.REFUNDS, context)
     dialog = _open_refund(qtbot, runner, context, pi.id)
     assert dialog.remaining_label.text() == "€20.00 of €20.00"
     for typed, sentence in [
@@ -174,7 +170,7 @@ def test_restricted_key_disables_the_refund_with_stripes_reason(
 
 def test_customer_dialogs_create_edit_delete(qtbot, runner, make_context):
     context = make_context()
-    customers = _list(qtbot, runner, customers_tab.SPEC, context)
+    customers = _list(qtbot, runner, lists.CUSTOMERS, context)
     dialog = CustomerEditDialog(runner, context)
     qtbot.addWidget(dialog)
     dialog.ok_button.click()
@@ -214,7 +210,7 @@ def test_customer_dialogs_create_edit_delete(qtbot, runner, make_context):
 def test_new_invoice_dialog(qtbot, runner, client, make_context):
     context = make_context()
     customer = client.v1.customers.create({"name": "Ada", "email": "ada@example.com"})
-    invoices = _list(qtbot, runner, invoices_tab.SPEC, context)
+    invoices = _list(qtbot, runner, lists.INVOICES, context)
     dialog = NewInvoiceDialog(runner, context, customer.id)
     qtbot.addWidget(dialog)
     dialog.ok_button.click()
@@ -254,7 +250,7 @@ def test_new_subscription_dialog_live_needs_the_customer_id_typed(
         {"product": product.id, "unit_amount": 900, "currency": "eur",
          "recurring": {"interval": "month"}}
     )  # fmt: skip
-    subscriptions = _list(qtbot, runner, subscriptions_tab.SPEC, context)
+    subscriptions = _list(qtbot, runner, lists.SUBSCRIPTIONS, context)
     dialog = NewSubscriptionDialog(runner, context, customer.id)
     qtbot.addWidget(dialog)
     dialog.prices.setText("plan_old")

@@ -94,10 +94,10 @@ def test_table_model_passes_qt_model_tester(window, qtbot, qtmodeltester):
 
 
 def test_pages_come_in_order_until_the_end(window, qtbot):
+    from desk_billing.core.cache.lists import INVOICES
     from desk_billing.gui.table_model import CacheTableModel
-    from desk_billing.gui.tabs.invoices import SPEC
 
-    model = CacheTableModel(SPEC, window.runner, window.session.cache_path, page_size=2)
+    model = CacheTableModel(INVOICES, window.runner, window.session.cache_path, page_size=2)
     model.reload()
     qtbot.waitUntil(lambda: model.rowCount() == 2)
     while model.canFetchMore() or not model.fully_loaded:

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from desk_billing.core.cache import Cache, queries
-from desk_billing.core.cache.queries import ListQuery
+from desk_billing.core.cache import Cache, search
+from desk_billing.core.cache.lists import CUSTOMERS, PAYMENT_KINDS, ListQuery
 from desk_billing.gui.table_model import CacheTableModel
-from desk_billing.gui.tabs.customers import SPEC, CustomersTab
+from desk_billing.gui.tabs.customers import CustomersTab
 from desk_billing.gui.tasks import TaskRunner
 
 # More than a count shows, and more than a search sorts: the list order is walked instead.
-ADAS = max(queries.SEARCH_COUNT_AT_MOST, queries.SORT_MATCHES_AT_MOST) + 500
+ADAS = max(search.SEARCH_COUNT_AT_MOST, search.SORT_MATCHES_AT_MOST) + 500
 SHORT = 5  # customers whose name holds the one-letter word "A"
 PAGE = 50
 
@@ -64,14 +64,14 @@ def shown(model: CacheTableModel) -> list[str]:
     return [model.id_at(row) for row in range(model.rowCount())]
 
 
-def search(qtbot, model: CacheTableModel, text: str) -> None:
+def search_for(qtbot, model: CacheTableModel, text: str) -> None:
     with qtbot.waitSignal(model.loaded, timeout=5000):
-        model.set_query(ListQuery(text, (), "created", True))
+        model.set_query(ListQuery(text, sort="created"))
 
 
 def test_one_letter_matches_whole_words_only_and_says_so(qtbot, runner, cache_path):
-    model = CacheTableModel(SPEC, runner, cache_path, page_size=PAGE)
-    search(qtbot, model, "a")
+    model = CacheTableModel(CUSTOMERS, runner, cache_path, page_size=PAGE)
+    search_for(qtbot, model, "a")
     # Not every name starting with "a" (thousands of Adas), only the word "A", newest first.
     assert shown(model) == expected_ids(cache_path, "name LIKE 'A Smith %'")
     assert len(shown(model)) == SHORT and model.fully_loaded
@@ -79,13 +79,13 @@ def test_one_letter_matches_whole_words_only_and_says_so(qtbot, runner, cache_pa
 
 
 def test_two_letters_match_word_starts_one_bounded_page_in_order(qtbot, runner, cache_path):
-    model = CacheTableModel(SPEC, runner, cache_path, page_size=PAGE)
-    search(qtbot, model, "ad")
+    model = CacheTableModel(CUSTOMERS, runner, cache_path, page_size=PAGE)
+    search_for(qtbot, model, "ad")
     everyone = expected_ids(cache_path, "name LIKE 'Ada %'")
     assert shown(model) == everyone[:PAGE]  # one page, the newest matches, deleted one left out
     assert model.search_hint is None
     qtbot.waitUntil(lambda: model.total is not None, timeout=5000)
-    assert (model.total, model.total_capped) == (queries.SEARCH_COUNT_AT_MOST, True)
+    assert (model.total, model.total_capped) == (search.SEARCH_COUNT_AT_MOST, True)
     for _ in range(3):  # further pages continue exactly where the first stopped
         with qtbot.waitSignal(model.rowsInserted, timeout=5000):
             model.fetchMore()
@@ -93,11 +93,11 @@ def test_two_letters_match_word_starts_one_bounded_page_in_order(qtbot, runner, 
 
 
 def test_few_matches_are_counted_exactly(qtbot, runner, cache_path):
-    model = CacheTableModel(SPEC, runner, cache_path, page_size=PAGE)
-    search(qtbot, model, "grace hopper 29")  # 29 and 290-299: the last word is a prefix
+    model = CacheTableModel(CUSTOMERS, runner, cache_path, page_size=PAGE)
+    search_for(qtbot, model, "grace hopper 29")  # 29 and 290-299: the last word is a prefix
     assert shown(model) == expected_ids(cache_path, "name LIKE 'Grace Hopper 29%'")
     assert len(shown(model)) == 11
-    search(qtbot, model, "grace")
+    search_for(qtbot, model, "grace")
     qtbot.waitUntil(lambda: model.total == 300, timeout=5000)
     assert (
         not model.total_capped
@@ -120,11 +120,11 @@ def test_the_tab_shows_a_capped_count_and_the_short_word_hint(qtbot, runner, cac
 
 
 def test_a_newer_keystroke_replaces_the_query_before_it(qtbot, runner, cache_path):
-    model = CacheTableModel(SPEC, runner, cache_path, page_size=PAGE)
+    model = CacheTableModel(CUSTOMERS, runner, cache_path, page_size=PAGE)
     loaded = []
     model.loaded.connect(lambda: loaded.append(model.query.search))
     for text in ("g", "gr", "gra", "grac", "grace"):
-        model.set_query(ListQuery(text, (), "created", True))
+        model.set_query(ListQuery(text, sort="created"))
     qtbot.waitUntil(lambda: not model.querying and bool(loaded), timeout=5000)
     qtbot.wait(50)
     assert loaded == ["grace"]  # the superseded queries never reach the view
@@ -132,8 +132,8 @@ def test_a_newer_keystroke_replaces_the_query_before_it(qtbot, runner, cache_pat
 
 
 def test_the_searched_model_passes_qt_model_tester(qtbot, runner, cache_path, qtmodeltester):
-    model = CacheTableModel(SPEC, runner, cache_path, page_size=PAGE)
-    search(qtbot, model, "ad")
+    model = CacheTableModel(CUSTOMERS, runner, cache_path, page_size=PAGE)
+    search_for(qtbot, model, "ad")
     qtmodeltester.check(model)
 
 
@@ -154,11 +154,11 @@ def test_the_columns_stay_put_when_a_search_finds_nothing(qtbot, runner, cache_p
 
 def test_status_cells_are_drawn_as_labels_in_every_kind_of_payment_list(qtbot, runner, cache_path):
     from desk_billing.gui.delegates import StatusDelegate
-    from desk_billing.gui.tabs.payments import KINDS, PaymentsTab
+    from desk_billing.gui.tabs.payments import PaymentsTab
 
     tab = PaymentsTab(runner, cache_path, "test")
     qtbot.addWidget(tab)
-    for kind, (spec, _statuses) in KINDS.items():
+    for kind, spec in PAYMENT_KINDS.items():
         tab.show_kind(kind)
         drawn = [
             i

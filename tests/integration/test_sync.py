@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import random
+import sys
+import threading
 from collections.abc import Iterator
 
 import orjson
@@ -197,3 +200,58 @@ def test_reconcile_fixes_rows_that_drifted_without_events(sandbox, client, engin
     assert cache.is_deleted("customers", "cus_NotOnTheServer")
     assert_cache_equals_server(cache, client)
     assert engine.reconcile().changed == {}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="per-thread priorities are Linux's")
+def test_a_sync_gives_its_calling_thread_back_at_the_priority_it_had(populated, tmp_path):
+    """The GUI reuses its worker threads: one that ran a sync may run a refund next."""
+
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    seen = []
+
+    def sync_then_look() -> None:
+        before = niceness()
+        with Cache.open(tmp_path / "c.sqlite3") as cache:
+            SyncEngine(make_gateway(populated), cache, reconcile_every_s=None).run()
+        seen.append((before, niceness()))
+
+    worker = threading.Thread(target=sync_then_look)
+    worker.start()
+    worker.join(120)
+    assert len(seen) == 1 and seen[0][1] == seen[0][0]
+
+
+def test_overlapping_backfills_give_the_switch_interval_back(populated, tmp_path):
+    """Two accounts backfilling at once, the first to begin ending first: while the second
+    still runs its interval stays short, and the process's own comes back after both."""
+    before = sys.getswitchinterval()
+    first_inside, second_inside, first_done = (threading.Event() for _ in range(3))
+    during_second: list[float] = []
+
+    def first_progress(_progress: SyncProgress) -> None:
+        first_inside.set()
+        second_inside.wait(30)
+
+    def second_progress(_progress: SyncProgress) -> None:
+        if not second_inside.is_set():
+            second_inside.set()
+            first_done.wait(30)
+            during_second.append(sys.getswitchinterval())
+
+    def sync(name: str, progress) -> None:
+        with Cache.open(tmp_path / f"{name}.sqlite3") as cache:
+            SyncEngine(
+                make_gateway(populated), cache, progress=progress, reconcile_every_s=None
+            ).run()
+
+    first = threading.Thread(target=lambda: (sync("a", first_progress), first_done.set()))
+    second = threading.Thread(target=sync, args=("b", second_progress))
+    first.start()
+    assert first_inside.wait(30)
+    second.start()
+    first.join(120)
+    second.join(120)
+    assert first_done.is_set() and during_second and during_second[0] < before
+    assert sys.getswitchinterval() == before

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from desk_billing.core.cache import Cache, queries
-from desk_billing.core.cache.queries import ListQuery
-from desk_billing.gui.tabs.customers import SPEC
+from desk_billing.core.cache import Cache, pages, reading, search
+from desk_billing.core.cache.keyset import Page
+from desk_billing.core.cache.lists import CUSTOMERS as SPEC
+from desk_billing.core.cache.lists import Filters, ListQuery
 
 ROWS = 6000
 # More matches than a search sorts, all among the oldest rows: the first rows walked hold none.
-OLD_ZEDS = queries.SORT_MATCHES_AT_MOST + 100
+OLD_ZEDS = search.SORT_MATCHES_AT_MOST + 100
 PAGE = 50
 FIRST_NAMES = ("Ada", "Grace", "Alan", "Kenji")
 
@@ -61,10 +62,10 @@ def expected(rows: list[dict], words: list[str], descending: bool = True) -> lis
     return [r["id"] for r in hits]
 
 
-def every_page(conn, query: ListQuery) -> tuple[list[str], queries.Page]:
+def every_page(conn, query: ListQuery) -> tuple[list[str], Page]:
     shown, after, first = [], None, None
     while True:
-        page = queries.fetch_page(conn, SPEC, query, after, PAGE)
+        page = pages.fetch_page(conn, SPEC, query, after, PAGE)
         first = first or page
         shown += [row[1] for row in page.rows]
         if page.after is None:
@@ -78,38 +79,38 @@ def every_page(conn, query: ListQuery) -> tuple[list[str], queries.Page]:
 @pytest.mark.parametrize("descending", [True, False])
 def test_every_page_of_a_search_in_order_and_its_count(cache_rows, text, descending):
     path, rows = cache_rows
-    conn = queries.connect(path)
-    query = ListQuery(text, (), "created", descending)
+    conn = reading.connect(path)
+    query = ListQuery(text, sort="created", descending=descending)
     want = expected(rows, text.split(), descending)
     shown, first = every_page(conn, query)
     assert shown == want
-    capped = queries.count(conn, SPEC, query, queries.SEARCH_COUNT_AT_MOST, first.matches)
-    assert capped == min(len(want), queries.SEARCH_COUNT_AT_MOST + 1)
-    assert queries.count(conn, SPEC, query, None, first.matches) == len(want)
+    capped = pages.count(conn, SPEC, query, search.SEARCH_COUNT_AT_MOST, first.matches)
+    assert capped == min(len(want), search.SEARCH_COUNT_AT_MOST + 1)
+    assert pages.count(conn, SPEC, query, None, first.matches) == len(want)
 
 
 def test_a_filtered_search_shows_and_counts_only_rows_the_filter_keeps(cache_rows):
     path, rows = cache_rows
-    conn = queries.connect(path)
+    conn = reading.connect(path)
     since = 2_000_000_000 - 10 * (ROWS - OLD_ZEDS // 2)  # the newer half of the Zeds
-    query = ListQuery("zed", (("t.created >= ?", (since,)),), "created", True)
+    query = ListQuery("zed", Filters(since=since), "created", True)
     want = expected([r for r in rows if r["created"] >= since], ["zed"])
     shown, first = every_page(conn, query)
     assert shown == want and 0 < len(want) < OLD_ZEDS
-    assert queries.count(conn, SPEC, query, None, first.matches) == len(want)
+    assert pages.count(conn, SPEC, query, None, first.matches) == len(want)
 
 
 def test_a_keystroke_asks_the_full_text_index_once_page_and_count(cache_rows):
     # At a million rows each full-text statement with a prefix costs 15-30 ms before its first
     # row (FTS5 merges every word with that prefix), so asking twice is what makes typing lag.
     path, rows = cache_rows
-    conn = queries.connect(path)
+    conn = reading.connect(path)
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
     for text in ("zed", "ad", "quux"):
         statements.clear()
-        query = ListQuery(text, (), "created", True)
-        page = queries.fetch_page(conn, SPEC, query, None, PAGE)
-        total = queries.count(conn, SPEC, query, queries.SEARCH_COUNT_AT_MOST, page.matches)
-        assert total == min(len(expected(rows, [text])), queries.SEARCH_COUNT_AT_MOST + 1)
+        query = ListQuery(text, sort="created")
+        page = pages.fetch_page(conn, SPEC, query, None, PAGE)
+        total = pages.count(conn, SPEC, query, search.SEARCH_COUNT_AT_MOST, page.matches)
+        assert total == min(len(expected(rows, [text])), search.SEARCH_COUNT_AT_MOST + 1)
         assert len([s for s in statements if " MATCH " in s]) == 1, text

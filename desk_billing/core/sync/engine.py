@@ -25,7 +25,6 @@ import orjson
 
 from desk_billing.core.cache import STATE_LAST_SYNC, Cache
 from desk_billing.core.errors import DeskBillingError, NotFound
-from desk_billing.core.priority import background_thread
 from desk_billing.core.sync.backfill import Backfill
 from desk_billing.core.sync.common import (
     BACKFILL_PREFIX,
@@ -45,6 +44,7 @@ from desk_billing.core.sync.fetch import PAGE_SIZE, Fetcher, Page
 from desk_billing.core.sync.plan import Action, Decision, Known, decide, group_by_object
 from desk_billing.core.sync.reconcile import Reconciliation
 from desk_billing.core.sync.resources import RESOURCES, Resource
+from desk_billing.core.tuning import background_thread
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +82,6 @@ class SyncEngine(Backfill, Reconciliation):
     def run(self, full: bool = False) -> SyncReport:
         """Backfill what needs it (first run, resume, expired cursor), then apply new events,
         then reconcile when the schedule says so."""
-        # The writer yields the CPU to the window as its fetch threads do: a backfill's writes
-        # and index builds are long SQLite steps without the GIL, and at normal priority they
-        # kept the GUI thread waiting for a core (longest stall during a sync 36-57 ms, of it
-        # 20-28 ms waiting for a CPU; lowered 19-28 ms, 4-8 ms). Lasts for the thread: on the
-        # GUI's io lane, which runs only background work.
-        background_thread()
         tally = Tally()
         with self._pool() as pool:
             cursor = self.cache.state_get(STATE_CURSOR)

@@ -2,72 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import orjson
 from PySide6.QtWidgets import QComboBox, QHBoxLayout
 
-from desk_billing.core.cache import queries
-from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.core.cache.lists import EVENTS, Filters, ListColumn
 from desk_billing.gui import detail as d
 from desk_billing.gui import formatting
 from desk_billing.gui.tabs.base import ListTab
 
-FAILED_TYPES = ("charge.failed", "payment_intent.payment_failed", "invoice.payment_failed")
-_FAILED_SQL = "t.type IN ({})".format(", ".join(f"'{t}'" for t in FAILED_TYPES))
-# Only recent failures jump the queue: last month's failure is history, not a to-do.
-PINNED = f"({_FAILED_SQL} AND t.created >= CAST(strftime('%s', 'now') AS INTEGER) - 7 * 86400)"
-
-SPEC = ListSpec(
-    "events",
-    (
-        ListColumn("created", "When", "t.created", "date", sort_sql="t.created"),
-        ListColumn("type", "Event", "t.type", sort_sql="coalesce(t.type, '')"),
-        ListColumn("failed", "Failed", f"CASE WHEN {_FAILED_SQL} THEN 'failed' END", "status"),
-        ListColumn(
-            "object_type", "Object", "t.object_type", sort_sql="coalesce(t.object_type, '')"
-        ),
-        ListColumn(
-            "object_id", "Object id", "t.object_id", "id", sort_sql="coalesce(t.object_id, '')"
-        ),
-        ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),
-    ),
-    search="like",
-    like_columns=("type", "object_id", "id"),
-    pinned_sort=PINNED,
-)
-CATEGORIES = {
-    "All events": None,
-    "Failed payments": (_FAILED_SQL, ()),
-    "Payments": ("t.type LIKE 'payment_intent.%' OR t.type LIKE 'charge.%'", ()),
-    "Refunds": ("t.type LIKE 'refund.%' OR t.type = 'charge.refunded'", ()),
-    "Invoices": ("t.type LIKE 'invoice.%'", ()),
-    "Subscriptions": ("t.type LIKE 'customer.subscription.%'", ()),
-    "Customers": ("t.type LIKE 'customer.%' AND t.type NOT LIKE 'customer.subscription.%'", ()),
-}
-
 
 class ActivityTab(ListTab):
     title = "Activity"
-    spec = SPEC
-    currency_filter = False
-    customer_filter = False
+    spec = EVENTS
 
     def extra_filters(self, bar: QHBoxLayout) -> None:
         self.category_box = QComboBox()
-        self.category_box.addItems(list(CATEGORIES))
+        self.category_box.addItems(list(EVENTS.categories))
         self.category_box.currentIndexChanged.connect(self.apply_query)
         bar.addWidget(self.category_box)
 
-    def filters(self) -> list[tuple[str, tuple[Any, ...]]]:
-        category = CATEGORIES[self.category_box.currentText()]
-        return super().filters() + ([category] if category else [])
+    def filters(self) -> Filters:
+        return replace(super().filters(), category=self.category_box.currentText())
 
-    def column_width(self, column: queries.ListColumn) -> int:
+    def column_width(self, column: ListColumn) -> int:
         return 240 if column.key == "type" else super().column_width(column)
-
-    def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
-        return queries.event_detail(conn, object_id)
 
     def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
         event = detail["object"]

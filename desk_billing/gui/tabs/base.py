@@ -1,6 +1,7 @@
 """What every list tab shares: search box, filters, the lazy table, a detail pane, actions.
 
-A tab module subclasses `ListTab` with its `ListSpec`, its filters and how its detail pane reads.
+A tab module subclasses `ListTab` with its `ListSpec` (declared in core, with its filters) and
+how its detail pane reads.
 """
 
 from __future__ import annotations
@@ -40,25 +41,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_billing.core.cache import queries
-from desk_billing.core.cache.queries import ListQuery, ListSpec
+from desk_billing.core.cache import details, export, pages
+from desk_billing.core.cache.lists import (
+    CUSTOM_RANGE,
+    PERIODS,
+    Filters,
+    ListColumn,
+    ListQuery,
+    ListSpec,
+    period_bounds,
+)
+from desk_billing.core.cache.reading import reader
 from desk_billing.gui import formatting
 from desk_billing.gui.actions import ActionBar, ActionHub, Selection, TabAction
 from desk_billing.gui.delegates import StatusDelegate
 from desk_billing.gui.detail import placeholder
-from desk_billing.gui.table_model import CacheTableModel, reader
+from desk_billing.gui.table_model import CacheTableModel
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
 
 SEARCH_DEBOUNCE_MS = 150
-PERIODS = (
-    "Any time",
-    "Today",
-    "Last 7 days",
-    "Last 30 days",
-    "Last 90 days",
-    "This year",
-    "Custom range",
-)
 
 
 class ListTab(QWidget):
@@ -66,10 +67,6 @@ class ListTab(QWidget):
 
     title = ""
     spec: ListSpec
-    statuses: tuple[str, ...] = ()
-    currency_filter = True
-    customer_filter = True
-    date_column = "created"
 
     message = Signal(str)  # one sentence for the status bar
     error = Signal(object)  # TaskError
@@ -110,14 +107,12 @@ class ListTab(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(self.search, 3)
         self.extra_filters(bar)
-        if self.statuses:
+        if self.spec.statuses:
             self.status_box = QComboBox()
-            self.status_box.addItem("Any status", None)
-            for status in self.statuses:
-                self.status_box.addItem(formatting.status_text(status).capitalize(), status)
+            self.fill_statuses(self.spec)
             self.status_box.currentIndexChanged.connect(self.apply_query)
             bar.addWidget(self.status_box)
-        if self.currency_filter:
+        if self.spec.currency_filter:
             self.currency_box = QComboBox()
             self.currency_box.addItem("Any currency", None)
             self.currency_box.currentIndexChanged.connect(self.apply_query)
@@ -135,7 +130,7 @@ class ListTab(QWidget):
             edit.setVisible(False)
             edit.dateChanged.connect(self.apply_query)
             bar.addWidget(edit)
-        if self.customer_filter:
+        if self.spec.customer_sql:
             self.customer_edit = QLineEdit(placeholderText="Customer id (cus_…)")
             self.customer_edit.setClearButtonEnabled(True)
             self.customer_edit.setMaximumWidth(170)
@@ -210,8 +205,7 @@ class ListTab(QWidget):
         if not self.activated:
             self.activated = True
             self.apply_query()
-            if self.currency_filter:
-                self._load_currencies()
+            self._load_currencies()
 
     def _add_action(
         self, text: str, keys: Any, slot: Callable[[], None], where: QWidget | None = None
@@ -235,7 +229,16 @@ class ListTab(QWidget):
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         self._check_selection()
 
-    def column_width(self, column: queries.ListColumn) -> int:
+    def fill_statuses(self, spec: ListSpec) -> None:
+        """The status filter's choices: those of `spec`, none chosen."""
+        self.status_box.blockSignals(True)
+        self.status_box.clear()
+        self.status_box.addItem("Any status", None)
+        for status in spec.statuses:
+            self.status_box.addItem(formatting.status_text(status).capitalize(), status)
+        self.status_box.blockSignals(False)
+
+    def column_width(self, column: ListColumn) -> int:
         if column.key == "currency":
             return 80
         return {"id": 230, "amount": 105, "status": 175, "date": 135, "bool": 90}.get(
@@ -246,28 +249,20 @@ class ListTab(QWidget):
         """Tab-specific filter widgets go here (e.g. the kind of payment list)."""
 
     # -- the query ------------------------------------------------------------------------
-    def filters(self) -> list[tuple[str, tuple[Any, ...]]]:
-        """SQL fragments for the filters the user set."""
-        result: list[tuple[str, tuple[Any, ...]]] = []
-        status = self.status_box.currentData() if self.statuses else None
-        if status:
-            result.append(("t.status = ?", (status,)))
-        currency = self.currency_box.currentData() if self.currency_filter else None
-        if currency:
-            result.append(("t.currency = ?", (currency,)))
-        start, end = self._period()
-        if start is not None:
-            result.append((f"t.{self.date_column} >= ?", (start,)))
-        if end is not None:
-            result.append((f"t.{self.date_column} < ?", (end,)))
-        customer = self.customer_edit.text().strip() if self.customer_filter else ""
-        if customer:
-            result.append(("t.customer = ?", (customer,)))
-        return result
+    def filters(self) -> Filters:
+        """The filters the user set."""
+        since, until = self._period()
+        return Filters(
+            status=self.status_box.currentData() if self.spec.statuses else None,
+            currency=self.currency_box.currentData() if self.spec.currency_filter else None,
+            since=since,
+            until=until,
+            customer=self.customer_edit.text().strip() or None if self.spec.customer_sql else None,
+        )
 
     def current_query(self) -> ListQuery:
         old = self.model.query
-        return ListQuery(self.search.text(), tuple(self.filters()), old.sort, old.descending)
+        return ListQuery(self.search.text(), self.filters(), old.sort, old.descending)
 
     def apply_query(self) -> None:
         self._debounce.stop()
@@ -276,38 +271,30 @@ class ListTab(QWidget):
             self.model.set_query(query)
 
     def _period(self) -> tuple[int | None, int | None]:
-        choice = self.period_box.currentText()
-        now = time.time()
-        midnight = time.mktime(time.localtime(now)[:3] + (0, 0, 0, 0, 0, -1))
-        if choice == "Today":
-            return int(midnight), None
-        if choice.startswith("Last "):
-            return int(midnight - int(choice.split()[1]) * 86400), None
-        if choice == "This year":
-            return int(time.mktime((time.localtime(now).tm_year, 1, 1, 0, 0, 0, 0, 0, -1))), None
-        if choice == "Custom range":
-            start = self.date_from.date().startOfDay().toSecsSinceEpoch()
-            end = self.date_to.date().addDays(1).startOfDay().toSecsSinceEpoch()
-            return start, end
-        return None, None
+        return period_bounds(
+            self.period_box.currentText(),
+            first_day=self.date_from.date().toPython(),
+            last_day=self.date_to.date().toPython(),
+        )
 
     def _period_changed(self) -> None:
-        custom = self.period_box.currentText() == "Custom range"
+        custom = self.period_box.currentText() == CUSTOM_RANGE
         self.date_from.setVisible(custom)
         self.date_to.setVisible(custom)
         self.apply_query()
 
     def set_customer(self, customer_id: str) -> None:
-        if self.customer_filter:
+        if self.spec.customer_sql:
             self.customer_edit.setText(customer_id)
             self.apply_query()
 
     def _load_currencies(self) -> None:
-        table, path = self.spec.table, self.cache_path
+        if not self.spec.currency_filter:
+            return
+        spec, path = self.spec, self.cache_path
 
         def distinct(control: TaskControl) -> list[str]:
-            sql = f"SELECT DISTINCT currency FROM {table} WHERE currency IS NOT NULL ORDER BY 1 LIMIT 50"
-            return [r[0] for r in reader(path).execute(sql)]
+            return pages.currencies(reader(path), spec)
 
         def fill(values: list[str]) -> None:
             known = {self.currency_box.itemData(i) for i in range(self.currency_box.count())}
@@ -331,7 +318,7 @@ class ListTab(QWidget):
         top = self.view.indexAt(self.view.viewport().rect().topLeft())
         self._top_id = self.model.id_at(top.row()) if top.isValid() else None
         self.model.refresh(changed)
-        if self.currency_filter and (changed is None or changed.get(self.model.spec.table)):
+        if changed is None or changed.get(self.model.spec.table):
             self._load_currencies()
 
     def _after_refresh(self) -> None:
@@ -372,10 +359,9 @@ class ListTab(QWidget):
             self.detail.setHtml(placeholder("Select a row to see its details."))
             return
         version, path, table = self._detail_version, self.cache_path, self.model.spec.table
-        load = self.load_detail
 
         def fetch(control: TaskControl) -> dict[str, Any]:
-            return load(reader(path), table, object_id)
+            return details.read_detail(reader(path), table, object_id)
 
         def show(detail: dict[str, Any]) -> None:
             if version == self._detail_version:
@@ -385,10 +371,6 @@ class ListTab(QWidget):
                     self.action_bar.set_selection(Selection(table, obj, detail) if obj else None)
 
         self.runner.run(fetch, success=show, error=self.error.emit, lane="db")
-
-    def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
-        """Runs on the db lane: what the detail pane shows, read from the cache."""
-        raise NotImplementedError
 
     def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
         """HTML of the detail pane."""
@@ -454,12 +436,8 @@ class ListTab(QWidget):
         """Write the filtered, sorted list to `path` on a worker."""
         spec, query, cache = self.model.spec, self.model.query, self.cache_path
 
-        def export(control: TaskControl) -> int:
-            conn = queries.connect(cache)
-            try:
-                return queries.export_csv(conn, spec, query, path, control.cancel_event)
-            finally:
-                conn.close()
+        def write(control: TaskControl) -> int:
+            return export.export_csv(cache, spec, query, path, control.cancel_event)
 
         def finished(rows: int) -> None:
             self.message.emit(f"Exported {rows:,} rows to {path}")
@@ -467,7 +445,7 @@ class ListTab(QWidget):
                 done(rows)
 
         self.export_button.setEnabled(False)
-        task = self.runner.run(export, success=finished, error=self._export_failed)
+        task = self.runner.run(write, success=finished, error=self._export_failed)
         task.finished.connect(lambda: self.export_button.setEnabled(True))
 
     def _export_failed(self, failure: TaskError) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_billing.core.cache import queries
-from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.core.cache.lists import CUSTOMERS
 from desk_billing.gui import detail as d
 from desk_billing.gui.actions import (
     ActionHub,
@@ -16,21 +15,6 @@ from desk_billing.gui.actions import (
     refund_from_detail,
 )
 from desk_billing.gui.tabs.base import ListTab
-
-SPEC = ListSpec(
-    "customers",
-    (
-        ListColumn("name", "Name", "t.name", sort_sql="coalesce(t.name, '')"),
-        ListColumn("email", "Email", "t.email", sort_sql="coalesce(t.email, '')"),
-        ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
-        ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn("balance", "Balance", "t.balance", "amount", sort_sql="coalesce(t.balance, 0)"),
-        ListColumn(
-            "delinquent", "Delinquent", "t.delinquent", "bool", sort_sql="coalesce(t.delinquent, 0)"
-        ),
-        ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),
-    ),
-)
 
 
 def _new(hub: ActionHub, selection: Selection | None) -> Any:
@@ -94,14 +78,10 @@ ACTIONS = (
 
 class CustomersTab(ListTab):
     title = "Customers"
-    spec = SPEC
-    customer_filter = False
+    spec = CUSTOMERS
 
     def tab_actions(self) -> list[TabAction]:
         return list(ACTIONS)
-
-    def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
-        return queries.customer_detail(conn, object_id)
 
     def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
         customer = detail["object"]

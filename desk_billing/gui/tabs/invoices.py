@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from desk_billing.core.cache import queries
-from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.core.cache.lists import INVOICES
 from desk_billing.core.statuses import INVOICE_ACTIONS
 from desk_billing.gui import detail as d
 from desk_billing.gui import formatting
@@ -22,30 +21,6 @@ from desk_billing.gui.actions import (
     refund_from_detail,
 )
 from desk_billing.gui.tabs.base import ListTab
-
-SPEC = ListSpec(
-    "invoices",
-    (
-        ListColumn("number", "Number", "t.number", sort_sql="coalesce(t.number, '')"),
-        ListColumn("customer_name", "Customer", "coalesce(t.name, t.email, t.customer)"),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
-        ListColumn("total", "Total", "t.total", "amount", sort_sql="coalesce(t.total, 0)"),
-        ListColumn(
-            "amount_remaining",
-            "Due",
-            "t.amount_remaining",
-            "amount",
-            sort_sql="coalesce(t.amount_remaining, 0)",
-        ),
-        ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
-        ListColumn(
-            "due_date", "Due date", "t.due_date", "date", sort_sql="coalesce(t.due_date, 0)"
-        ),
-        ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),
-    ),
-)
-
 
 ALLOWED = INVOICE_ACTIONS  # the statuses each verb is allowed in, as core checks them
 # verb: (button, what the dialog asks, its OK button, what it leads to)
@@ -150,8 +125,7 @@ ACTIONS = (
 
 class InvoicesTab(ListTab):
     title = "Invoices"
-    spec = SPEC
-    statuses = ("draft", "open", "paid", "uncollectible", "void")
+    spec = INVOICES
 
     def tab_actions(self) -> list[TabAction]:
         return list(ACTIONS)
@@ -160,9 +134,6 @@ class InvoicesTab(ListTab):
         from desk_billing.gui.pdf_preview import install_pdf_actions  # PDF buttons (issue 7)
 
         install_pdf_actions(self, bar)
-
-    def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
-        return queries.invoice_detail(conn, object_id)
 
     def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
         invoice = detail["object"]

@@ -6,8 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit
 
-from desk_billing.core.cache import queries
-from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.core.cache.lists import PAYMENT_KINDS, PAYMENTS
 from desk_billing.core.statuses import PAYMENT_CANCELABLE
 from desk_billing.gui import detail as d
 from desk_billing.gui import formatting
@@ -21,72 +20,6 @@ from desk_billing.gui.actions import (
     open_refund,
 )
 from desk_billing.gui.tabs.base import ListTab
-
-_CUSTOMER = "(SELECT coalesce(c.name, c.email) FROM customers c WHERE c.id = t.customer)"
-
-PAYMENTS = ListSpec(
-    "payment_intents",
-    (
-        ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
-        ListColumn("amount", "Amount", "t.amount", "amount", sort_sql="coalesce(t.amount, 0)"),
-        ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
-        ListColumn("customer", "Customer", f"coalesce({_CUSTOMER}, t.email, t.customer)"),
-        ListColumn(
-            "description", "Description", "t.description", sort_sql="coalesce(t.description, '')"
-        ),
-        ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),
-    ),
-)
-CHARGES = ListSpec(
-    "charges",
-    (
-        ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
-        ListColumn("amount", "Amount", "t.amount", "amount", sort_sql="coalesce(t.amount, 0)"),
-        ListColumn(
-            "amount_refunded",
-            "Refunded",
-            "t.amount_refunded",
-            "amount",
-            sort_sql="coalesce(t.amount_refunded, 0)",
-        ),
-        ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
-        ListColumn("customer", "Customer", f"coalesce(t.name, t.email, {_CUSTOMER}, t.customer)"),
-        ListColumn(
-            "description", "Description", "t.description", sort_sql="coalesce(t.description, '')"
-        ),
-        ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),
-    ),
-)
-REFUNDS = ListSpec(
-    "refunds",
-    (
-        ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
-        ListColumn("amount", "Amount", "t.amount", "amount", sort_sql="coalesce(t.amount, 0)"),
-        ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
-        ListColumn("reason", "Reason", "t.reason", sort_sql="coalesce(t.reason, '')"),
-        ListColumn("charge", "Charge", "t.charge", "id"),
-        ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),
-    ),
-)
-KINDS = {
-    "Payments": (
-        PAYMENTS,
-        (
-            "succeeded",
-            "processing",
-            "requires_payment_method",
-            "requires_action",
-            "requires_capture",
-            "canceled",
-        ),
-    ),
-    "Charges": (CHARGES, ("succeeded", "pending", "failed")),
-    "Refunds": (REFUNDS, ("succeeded", "pending", "failed", "canceled", "requires_action")),
-}
-
 
 CANCELABLE = PAYMENT_CANCELABLE
 CANCEL_REASONS = {
@@ -223,14 +156,13 @@ ACTIONS = (
 class PaymentsTab(ListTab):
     title = "Payments && Refunds"
     spec = PAYMENTS
-    statuses = KINDS["Payments"][1]
 
     def tab_actions(self) -> list[TabAction]:
         return list(ACTIONS)
 
     def extra_filters(self, bar: QHBoxLayout) -> None:
         self.kind_box = QComboBox()
-        self.kind_box.addItems(list(KINDS))
+        self.kind_box.addItems(list(PAYMENT_KINDS))
         self.kind_box.setToolTip("Which list to show")
         self.kind_box.currentTextChanged.connect(self.show_kind)
         bar.addWidget(self.kind_box)
@@ -238,7 +170,7 @@ class PaymentsTab(ListTab):
 
     def show_kind(self, kind: str) -> None:
         """Switch between payments, charges and refunds; each keeps its own model."""
-        spec, statuses = KINDS[kind]
+        spec = PAYMENT_KINDS[kind]
         if spec.table not in self._models:
             self._models[PAYMENTS.table] = self._models.get(PAYMENTS.table, self.model)
             self._models[spec.table] = self._make_model(spec)
@@ -252,14 +184,7 @@ class PaymentsTab(ListTab):
         header.setSortIndicator(
             spec.index_of(self.model.query.sort or spec.default_sort), header.sortIndicatorOrder()
         )
-        self.status_box.blockSignals(True)
-        self.status_box.clear()
-        self.status_box.addItem("Any status", None)
-        for status in statuses:
-            self.status_box.addItem(
-                d.text({"s": status}, "s").replace("_", " ").capitalize(), status
-            )
-        self.status_box.blockSignals(False)
+        self.fill_statuses(spec)
         if self.activated:
             self.apply_query()
 
@@ -269,20 +194,6 @@ class PaymentsTab(ListTab):
             if model is not current and model.rowCount():
                 model.refresh(changed)
         super().refresh(changed)
-
-    def filters(self) -> list[tuple[str, tuple[Any, ...]]]:
-        result = super().filters()
-        if self.model.spec is REFUNDS:  # refunds know their charge, not their customer
-            result = [
-                ("t.charge IN (SELECT id FROM charges WHERE customer = ?)", f[1])
-                if f[0] == "t.customer = ?"
-                else f
-                for f in result
-            ]
-        return result
-
-    def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
-        return queries.payment_detail(conn, table, object_id)
 
     def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
         obj = detail["object"]

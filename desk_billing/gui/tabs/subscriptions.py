@@ -6,8 +6,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
 
-from desk_billing.core.cache import queries
-from desk_billing.core.cache.queries import ListColumn, ListSpec
+from desk_billing.core.cache.lists import SUBSCRIPTIONS
 from desk_billing.core.statuses import SUBSCRIPTION_ENDED
 from desk_billing.gui import detail as d
 from desk_billing.gui import formatting
@@ -21,39 +20,6 @@ from desk_billing.gui.actions import (
     ref,
 )
 from desk_billing.gui.tabs.base import ListTab
-
-SPEC = ListSpec(
-    "subscriptions",
-    (
-        ListColumn(
-            "customer_email",
-            "Customer",
-            "(SELECT coalesce(c.name, c.email) FROM customers c WHERE c.id = t.customer)",
-        ),
-        ListColumn(
-            "product_name", "Product", "(SELECT p.name FROM products p WHERE p.id = t.product)"
-        ),
-        ListColumn("status", "Status", "t.status", "status", sort_sql="t.status"),
-        ListColumn(
-            "unit_amount",
-            "Price",
-            "(SELECT p.unit_amount FROM prices p WHERE p.id = t.price)",
-            "amount",
-        ),
-        ListColumn("interval", "Every", "(SELECT p.interval FROM prices p WHERE p.id = t.price)"),
-        ListColumn("currency", "Currency", "t.currency", sort_sql="coalesce(t.currency, '')"),
-        ListColumn(
-            "current_period_end",
-            "Renews",
-            "t.current_period_end",
-            "date",
-            sort_sql="coalesce(t.current_period_end, 0)",
-        ),
-        ListColumn("created", "Created", "t.created", "date", sort_sql="t.created"),
-        ListColumn("id", "Id", "t.id", "id", sort_sql="t.id"),
-    ),
-)
-
 
 ENDED = SUBSCRIPTION_ENDED  # a subscription in one of these states cannot be changed any more
 PAUSE_BEHAVIORS = {
@@ -189,14 +155,10 @@ ACTIONS = (
 
 class SubscriptionsTab(ListTab):
     title = "Subscriptions"
-    spec = SPEC
-    statuses = ("active", "trialing", "past_due", "unpaid", "paused", "incomplete", "canceled")
+    spec = SUBSCRIPTIONS
 
     def tab_actions(self) -> list[TabAction]:
         return list(ACTIONS)
-
-    def load_detail(self, conn: Any, table: str, object_id: str) -> dict[str, Any]:
-        return queries.subscription_detail(conn, object_id)
 
     def render_detail(self, table: str, object_id: str, detail: dict[str, Any]) -> str:
         sub = detail["object"]
