@@ -70,6 +70,7 @@ STATUSES = ("paid",) * 6 + ("open", "open", "draft", "void", "uncollectible")
 def build_cache(path: Path, total: int) -> None:
     """A fifth customers, the rest invoices, shaped like Stripe's own fixtures."""
     from desk_billing.core.cache import Cache
+    from tests.cache_load import load_as_backfill
 
     fixtures = json.loads((ROOT / "tests/data/stripe_fixtures3.json").read_text())["resources"]
     customer_t, invoice_t = fixtures["customer"], fixtures["invoice"]
@@ -92,7 +93,7 @@ def build_cache(path: Path, total: int) -> None:
                 )
                 yield c
 
-        cache.bulk_load("customers", people())
+        load_as_backfill(cache, "customers", people())
 
         def invoices():
             for i in range(total - customers):
@@ -118,7 +119,7 @@ def build_cache(path: Path, total: int) -> None:
                 )
                 yield inv
 
-        cache.bulk_load("invoices", invoices())
+        load_as_backfill(cache, "invoices", invoices())
     print(
         f"built a {total:,}-object cache in {time.perf_counter() - started:.0f} s ({path.stat().st_size / 1e6:.0f} MB)"
     )

@@ -26,6 +26,14 @@ def cache_ids(window: MainWindow, table: str, where: str = "") -> set[str]:
         conn.close()
 
 
+def cache_rows(window: MainWindow, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(window.session.cache_path)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
 def shown_ids(tab) -> set[str]:
     return {tab.model.id_at(row) for row in range(tab.model.rowCount())}
 
@@ -78,6 +86,45 @@ def test_search_narrows_the_list(window, qtbot, seeded):
         lambda: shown_ids(invoices) == cache_ids(window, "invoices", "AND status = 'paid'"),
         timeout=3000,
     )
+
+
+def test_filters_offer_what_the_cache_holds_and_narrow_the_list(window, qtbot, seeded):
+    invoices = window.tab(InvoicesTab)
+    window.tabs.setCurrentWidget(invoices)
+    box = invoices.currency_box
+    currencies = {row[0] for row in cache_rows(window, "SELECT DISTINCT currency FROM invoices")}
+    qtbot.waitUntil(lambda: {box.itemData(i) for i in range(1, box.count())} == currencies)
+    box.setCurrentIndex(box.findData("jpy"))
+    qtbot.waitUntil(
+        lambda: shown_ids(invoices) == cache_ids(window, "invoices", "AND currency = 'jpy'"),
+        timeout=3000,
+    )
+    assert shown_ids(invoices)
+    invoices.period_box.setCurrentText("Custom range")  # days before anything was made
+    invoices.date_from.setDate(invoices.date_from.date().addYears(-3))
+    invoices.date_to.setDate(invoices.date_from.date().addDays(1))
+    qtbot.waitUntil(lambda: shown_ids(invoices) == set(), timeout=3000)
+    invoices.period_box.setCurrentText("Today")
+    qtbot.waitUntil(lambda: bool(shown_ids(invoices)), timeout=3000)
+
+    payments = window.tab(PaymentsTab)
+    window.tabs.setCurrentWidget(payments)
+    payments.kind_box.setCurrentText("Refunds")
+    (refund_id,) = seeded.refunds
+    (charge,) = cache_rows(window, f"SELECT charge FROM refunds WHERE id = '{refund_id}'")
+    (customer,) = cache_rows(window, f"SELECT customer FROM charges WHERE id = '{charge[0]}'")
+    payments.customer_edit.setText(customer[0])  # a refund reaches it through its charge
+    payments.apply_query()
+    qtbot.waitUntil(lambda: shown_ids(payments) == {refund_id}, timeout=3000)
+    payments.customer_edit.setText("cus_nobody")
+    payments.apply_query()
+    qtbot.waitUntil(lambda: shown_ids(payments) == set(), timeout=3000)
+
+    activity = window.tab(ActivityTab)
+    window.tabs.setCurrentWidget(activity)
+    activity.category_box.setCurrentText("Refunds")
+    expected = cache_ids(window, "events", "AND (type LIKE 'refund.%' OR type = 'charge.refunded')")
+    qtbot.waitUntil(lambda: shown_ids(activity) == expected and bool(expected), timeout=3000)
 
 
 def test_metadata_values_are_searchable(window, qtbot, seeded):

@@ -13,6 +13,7 @@ from desk_billing.core.cache.lists import CUSTOMERS, PAYMENT_KINDS, ListQuery
 from desk_billing.gui.table_model import CacheTableModel
 from desk_billing.gui.tabs.customers import CustomersTab
 from desk_billing.gui.tasks import TaskRunner
+from tests.cache_load import load_as_backfill
 
 # More than a count shows, and more than a search sorts: the list order is walked instead.
 ADAS = max(search.SEARCH_COUNT_AT_MOST, search.SORT_MATCHES_AT_MOST) + 500
@@ -38,7 +39,7 @@ def cache_path(tmp_path_factory) -> Path:
         for i in range(300)
     ]  # fmt: skip
     with Cache.open(path) as cache:
-        cache.bulk_load("customers", customers)
+        load_as_backfill(cache, "customers", customers)
         cache.mark_deleted("customers", "cus_ada00003")
     return path
 

@@ -11,7 +11,8 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
-from desk_billing.core.cache import Cache
+from desk_billing.core.cache import Cache, pages
+from desk_billing.core.cache.lists import CUSTOMERS, ListQuery
 from desk_billing.core.sync import SyncEngine, SyncProgress
 from desk_billing.sandbox import Sandbox
 from tests.integration.conftest import (
@@ -56,7 +57,10 @@ def test_backfill_equals_the_server_for_every_kind_incl_canceled_subscriptions(p
         assert "canceled" in statuses and "active" in statuses
         assert report.objects["customers"] == SEED_EACH
         # Search works after the deferred full-text rebuild.
-        assert cache.search("customers", "Customer 42")
+        found = pages.fetch_page(cache.conn, CUSTOMERS, ListQuery("Customer 42")).rows
+        assert {row[1] for row in found} == {
+            i for i, o in cache_objects(cache, "customers").items() if o["name"] == "Customer 42"
+        }
         done = [p for p in seen if p.phase == "backfill" and p.resource == "customers"]
         assert [p.objects for p in done] == [100, SEED_EACH]
         assert all(p.rate > 0 for p in done)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from desk_billing.core.cache import SCHEMA_VERSION, TABLES, Cache, table_for_object
+from desk_billing.core.cache import SCHEMA_VERSION, TABLES, Cache, lists, pages, table_for_object
 from desk_billing.core.errors import ValidationError
+from desk_billing.core.sync.bulk_load import BulkLoad
 
 FIXTURES = Path(__file__).parent.parent / "data" / "stripe_fixtures3.json"
 
@@ -24,6 +25,13 @@ def cache(tmp_path):
 @pytest.fixture(scope="module")
 def stripe_objects():
     return json.loads(FIXTURES.read_text(encoding="utf-8"))["resources"]
+
+
+def search(cache: Cache, table: str, text: str) -> list[str]:
+    """Ids the table's list shows for a search, as the app's search box asks."""
+    spec = {"customers": lists.CUSTOMERS, "invoices": lists.INVOICES}[table]
+    page = pages.fetch_page(cache.conn, spec, lists.ListQuery(text), limit=200)
+    return [row[1] for row in page.rows]
 
 
 def customer(n: int, **fields):
@@ -65,7 +73,9 @@ def test_an_object_twice_in_one_upsert_keeps_the_later_one(cache):
     )
     assert cache.count("customers") == 1
     assert cache.get("customers", "cus_1")["email"] == "new@example.com"
-    assert cache.search("customers", "new") == ["cus_1"] and cache.search("customers", "old") == []
+    assert (
+        search(cache, "customers", "new") == ["cus_1"] and search(cache, "customers", "old") == []
+    )
 
 
 def test_contract_tables_exist_with_id_data_deleted_created(cache):
@@ -109,8 +119,8 @@ def test_upsert_twice_keeps_one_row_with_the_newer_data(cache):
     assert cache.get("customers", "cus_1")["extra"] == {"x": 1}  # unknown fields kept
     row = cache.conn.execute("SELECT email, name FROM customers").fetchone()
     assert row == ("new@example.com", "Jenny")
-    assert cache.search("customers", "old@example.com") == []
-    assert cache.search("customers", "new@example.com") == ["cus_1"]
+    assert search(cache, "customers", "old@example.com") == []
+    assert search(cache, "customers", "new@example.com") == ["cus_1"]
 
 
 def test_every_table_takes_stripes_own_example_objects(cache, stripe_objects):
@@ -163,15 +173,15 @@ def test_search_finds_by_email_name_number_and_metadata(cache):
             }
         ],
     )
-    assert cache.search("customers", "jenny.rosen@example.com") == ["cus_1"]
-    assert cache.search("customers", "rosen") == ["cus_1"]
-    assert cache.search("customers", "jenny ros") == ["cus_1"]  # the last word as a prefix
-    assert cache.search("customers", "CRM-4411") == ["cus_1"]
-    assert cache.search("customers", "wholesale") == ["cus_2"]
-    assert cache.search("customers", "cus_2") == ["cus_2"]
-    assert cache.search("invoices", "A1B2C3-0042") == ["in_1"]
-    assert cache.search("customers", 'NEAR(" OR *') == []  # user text is never FTS syntax
-    assert cache.search("customers", "   ") == []
+    assert search(cache, "customers", "jenny.rosen@example.com") == ["cus_1"]
+    assert search(cache, "customers", "rosen") == ["cus_1"]
+    assert search(cache, "customers", "jenny ros") == ["cus_1"]  # the last word as a prefix
+    assert search(cache, "customers", "CRM-4411") == ["cus_1"]
+    assert search(cache, "customers", "wholesale") == ["cus_2"]
+    assert search(cache, "customers", "cus_2") == ["cus_2"]
+    assert search(cache, "invoices", "A1B2C3-0042") == ["in_1"]
+    assert search(cache, "customers", 'NEAR(" OR *') == []  # user text is never FTS syntax
+    assert search(cache, "customers", "   ") == ["cus_2", "cus_1"]  # blank: the whole list
 
 
 def test_deleted_rows_leave_lists_and_search_but_keep_their_data(cache):
@@ -179,7 +189,7 @@ def test_deleted_rows_leave_lists_and_search_but_keep_their_data(cache):
     cache.upsert("customers", [{"id": "cus_1", "object": "customer", "deleted": True}])
     assert cache.ids("customers") == ["cus_2"]
     assert cache.count("customers") == 1 and cache.count("customers", include_deleted=True) == 2
-    assert cache.search("customers", "gone") == []
+    assert search(cache, "customers", "gone") == []
     assert cache.get("customers", "cus_1")["name"] == "Gone Soon"
     assert cache.is_deleted("customers", "cus_1")
     cache.mark_deleted("customers", "cus_2")
@@ -191,17 +201,39 @@ def test_ids_are_newest_first(cache):
     assert cache.ids("customers") == ["cus_3", "cus_2", "cus_1"]
 
 
-def test_bulk_load_gives_the_same_search_as_upsert(cache):
-    cache.upsert("customers", [customer(0, name="Before Load")])
-    cache.bulk_load(
-        "customers",
-        [customer(n, name=f"Person{n}", email=f"p{n}@example.com") for n in range(1, 500)],
+def test_a_bulk_load_gives_the_same_search_and_indexes_as_upserts(cache, tmp_path):
+    cache.upsert("invoices", [{"id": "in_0", "object": "invoice", "number": "BEFORE-1"}])
+    bulk, states = BulkLoad(cache), {"customers": {}, "invoices": {}}
+    with cache.transaction():
+        for table, state in states.items():
+            bulk.begin(table, state)
+    indexes = {r[0] for r in cache.conn.execute("SELECT name FROM sqlite_master")}
+    assert "customers_email" not in indexes and "customers_created" in indexes  # empty: deferred
+    assert "invoices_customer" in indexes  # not empty: a re-backfill keeps its indexes
+    assert states["customers"]["fts_deferred"] and "customers_ai" not in indexes
+    cache.write(
+        Cache.prepare(
+            "customers",
+            [customer(n, name=f"Person{n}", email=f"p{n}@example.com") for n in range(1, 500)],
+        )
     )
-    assert cache.search("customers", "p42@example.com") == ["cus_42"]
-    assert cache.search("customers", "before") == ["cus_0"]
+    cache.upsert("invoices", [{"id": "in_1", "object": "invoice", "number": "LOADED-1"}])
+    with cache.transaction():
+        for table, state in states.items():
+            bulk.finish(table, state)
+    assert search(cache, "customers", "p42@example.com") == ["cus_42"]
+    assert search(cache, "invoices", "loaded") == ["in_1"] and search(cache, "invoices", "before")
     cache.upsert("customers", [customer(7, name="Renamed")])  # triggers are back
-    assert cache.search("customers", "renamed") == ["cus_7"]
+    assert search(cache, "customers", "renamed") == ["cus_7"]
+    with Cache.open(tmp_path / "fresh.sqlite3") as fresh:
+        assert_same_schema(cache, fresh)
     assert cache.integrity_check() == []
+    assert states["customers"] == {"fts_deferred": False, "deferred_indexes": None}
+
+
+def assert_same_schema(cache: Cache, other: Cache) -> None:
+    query = "SELECT type, name, tbl_name FROM sqlite_master ORDER BY type, name"
+    assert cache.conn.execute(query).fetchall() == other.conn.execute(query).fetchall()
 
 
 def test_a_failed_transaction_leaves_nothing(cache):
@@ -273,7 +305,7 @@ def test_sdk_shaped_objects_extract_like_plain_json(cache):
     raw = '{"id": "cus_9", "object": "customer", "created": 9, "email": "kenji@example.jp", "metadata": {"crm": "CRM-1002"}}'
     ordered = json.loads(raw, object_pairs_hook=OrderedDict)
     cache.upsert("customers", [ordered])
-    assert cache.search("customers", "crm-1002") == ["cus_9"]
+    assert search(cache, "customers", "crm-1002") == ["cus_9"]
     sdk = stripe.StripeObject.construct_from(
         dict(json.loads(raw), id="cus_10", email="sdk@example.jp"), "sk_test_x"
     )
@@ -282,4 +314,4 @@ def test_sdk_shaped_objects_extract_like_plain_json(cache):
     assert cache.conn.execute("SELECT email FROM customers WHERE id = 'cus_10'").fetchone()[0] == (
         "sdk@example.jp"
     )
-    assert sorted(cache.search("customers", "CRM-1002")) == ["cus_10", "cus_9"]
+    assert sorted(search(cache, "customers", "CRM-1002")) == ["cus_10", "cus_9"]

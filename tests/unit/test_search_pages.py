@@ -12,6 +12,7 @@ from desk_billing.core.cache import Cache, pages, reading, search
 from desk_billing.core.cache.keyset import Page
 from desk_billing.core.cache.lists import CUSTOMERS as SPEC
 from desk_billing.core.cache.lists import Filters, ListQuery
+from tests.cache_load import load_as_backfill
 
 ROWS = 6000
 # More matches than a search sorts, all among the oldest rows: the first rows walked hold none.
@@ -43,8 +44,8 @@ def cache_rows(request, tmp_path_factory) -> tuple[Path, list[dict]]:
     rows = people(request.param)
     path = tmp_path_factory.mktemp(request.param) / "cache.sqlite3"
     with Cache.open(path) as cache:
-        cache.bulk_load("customers", rows[: ROWS // 2])
-        cache.bulk_load("customers", rows[ROWS // 2 :])
+        load_as_backfill(cache, "customers", rows[: ROWS // 2])
+        load_as_backfill(cache, "customers", rows[ROWS // 2 :])
         for i in (3, ROWS - 7, ROWS - 1000):  # deleted ones never show, nor count
             cache.mark_deleted("customers", f"cus_{i:05d}")
     return path, [r for r in rows if r["id"] not in {"cus_00003", "cus_05993", "cus_05000"}]

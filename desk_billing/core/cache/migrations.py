@@ -1,61 +1,149 @@
-"""Schema migrations: an ordered list; `PRAGMA user_version` records how many have run.
+"""The cache's schema, made from the table specs with sqlite-utils, and its migrations: an ordered
+list; `PRAGMA user_version` records how many have run.
 
-Append a function to add a change; never edit one that has shipped. Each runs in one
+Append a function to add a change; never edit one that has shipped. A change to the specs (a
+column, an index, a searched column) appends `follow_specs` again: it brings every object table
+of an existing cache to the specs, by looking at what the file has. Each migration runs in one
 transaction together with the version bump, so a crash leaves the schema before or after it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Callable
+
+import orjson
+import sqlite_utils
+from sqlite_utils.db import DescIndex
 
 from desk_billing.core.cache.schema import TABLES, TableSpec
 from desk_billing.core.errors import DeskBillingError
 
-
-def fts_triggers_sql(spec: TableSpec) -> list[str]:
-    """Triggers that keep `<table>_fts` in step with the table (same shape as sqlite-utils')."""
-    cols = ", ".join(spec.search)
-    new = ", ".join(f"new.{c}" for c in spec.search)
-    old = ", ".join(f"old.{c}" for c in spec.search)
-    t, fts = spec.name, f"{spec.name}_fts"
-    return [
-        f"CREATE TRIGGER {t}_ai AFTER INSERT ON {t} BEGIN "
-        f"INSERT INTO {fts} (rowid, {cols}) VALUES (new.rowid, {new}); END",
-        f"CREATE TRIGGER {t}_ad AFTER DELETE ON {t} BEGIN "
-        f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.rowid, {old}); END",
-        f"CREATE TRIGGER {t}_au AFTER UPDATE ON {t} BEGIN "
-        f"INSERT INTO {fts} ({fts}, rowid, {cols}) VALUES ('delete', old.rowid, {old}); "
-        f"INSERT INTO {fts} (rowid, {cols}) VALUES (new.rowid, {new}); END",
-    ]
+# Every object table has these besides its spec's columns.
+BASE_COLUMNS = {"id": "TEXT", "data": "TEXT", "deleted": "INTEGER", "updated_at": "INTEGER"}
+FTS_TRIGGERS = ("ai", "ad", "au")  # <table>_ai, _ad, _au: sqlite-utils' names
+_EXTRACT_ROWS = 1000  # rows re-read per statement when a migration adds a column
 
 
-def _create_object_table(conn: sqlite3.Connection, spec: TableSpec) -> None:
-    columns = ",\n  ".join(f"{c.name} {c.sql_type}" for c in spec.columns)
-    conn.execute(
-        f"CREATE TABLE {spec.name} (\n  id TEXT PRIMARY KEY,\n  data TEXT NOT NULL,\n"
-        f"  deleted INTEGER NOT NULL DEFAULT 0,\n  updated_at INTEGER,\n  {columns}\n)"
-    )
-    conn.execute(f"CREATE INDEX {spec.name}_created ON {spec.name} (created DESC)")
-    for column in spec.columns:
-        if column.indexed and column.name != "created":
-            conn.execute(f"CREATE INDEX {spec.name}_{column.name} ON {spec.name} ({column.name})")
+def create_object_table(db: sqlite_utils.Database, spec: TableSpec) -> None:
+    """The table of a spec with its indexes and its full-text index kept by triggers."""
+    columns = {**BASE_COLUMNS, **{c.name: c.sql_type for c in spec.columns}}
+    db[spec.name].create(columns, pk="id", not_null={"data", "deleted"}, defaults={"deleted": 0})
+    create_indexes(db, spec)
     if spec.search:
-        conn.execute(
-            f"CREATE VIRTUAL TABLE {spec.name}_fts USING fts5 "
-            f"({', '.join(spec.search)}, content={spec.name})"
-        )
-        for sql in fts_triggers_sql(spec):
-            conn.execute(sql)
+        db[spec.name].enable_fts(spec.search, create_triggers=True)
+
+
+def create_indexes(db: sqlite_utils.Database, spec: TableSpec) -> list[str]:
+    """Create the indexes the spec declares that the table lacks; their names."""
+    table = db[spec.name]
+    present = {index.name for index in table.indexes}
+    created = []
+    for name, (column, descending) in spec.indexes().items():
+        if name not in present:
+            table.create_index([DescIndex(column) if descending else column], index_name=name)
+            created.append(name)
+    return created
+
+
+def drop_fts_triggers(db: sqlite_utils.Database, table: str) -> None:
+    """Stop keeping the table's full-text index (a bulk load rebuilds it once at its end)."""
+    names = {f"{table}_{suffix}" for suffix in FTS_TRIGGERS}
+    for trigger in db[table].triggers:
+        if trigger.name in names:
+            db.execute(f"DROP TRIGGER [{trigger.name}]")  # sqlite-utils has no call for it
+
+
+def rebuild_fts(db: sqlite_utils.Database, spec: TableSpec) -> None:
+    """The table's full-text index made again from its rows, kept by triggers from now on.
+
+    Caches made before sqlite-utils set up their search (up to schema 2) declare it in a form
+    that sqlite-utils' `detect_fts` does not recognise; it is replaced here by name.
+    """
+    drop_fts_triggers(db, spec.name)
+    if db[f"{spec.name}_fts"].exists():
+        db[f"{spec.name}_fts"].drop()
+    if spec.search:
+        db[spec.name].enable_fts(spec.search, create_triggers=True)
+
+
+def follow_specs(conn: sqlite3.Connection) -> None:
+    """Bring every object table to its spec: tables, columns (new ones filled from each row's
+    JSON), column types and dropped columns (sqlite-utils' `transform`), indexes, searched
+    columns. What a running backfill deferred (search triggers) is left to that backfill."""
+    db = sqlite_utils.Database(conn)
+    for spec in TABLES.values():
+        table = db[spec.name]
+        if not table.exists():
+            create_object_table(db, spec)
+            continue
+        declared = {**BASE_COLUMNS, **{c.name: c.sql_type for c in spec.columns}}
+        present = {c.name: c.type.upper() for c in table.columns}
+        added = [name for name in declared if name not in present]
+        retyped = {
+            name: declared[name]
+            for name in declared
+            if name in present and present[name] != declared[name].upper()
+        }
+        dropped = [name for name in present if name not in declared]
+        undeclared_indexes = [
+            index.name
+            for index in table.indexes
+            if index.origin == "c" and index.name not in spec.indexes()
+        ]
+        for name in undeclared_indexes:
+            table.drop_index(name)
+        for name in added:
+            table.add_column(name, declared[name])
+        if retyped or dropped:
+            # A new table with the same rowids, so the full-text index still matches its rows;
+            # but the triggers that kept it go with the old table.
+            table.transform(types=retyped, drop=dropped)
+            rebuild_fts(db, spec)
+        _extract(conn, spec, [n for n in added if n not in BASE_COLUMNS])
+        create_indexes(db, spec)
+        fts = db[f"{spec.name}_fts"]
+        searched = [c.name for c in fts.columns] if fts.exists() else []
+        if searched != list(spec.search):
+            rebuild_fts(db, spec)
+
+
+def _extract(conn: sqlite3.Connection, spec: TableSpec, names: list[str]) -> None:
+    """Fill newly added columns from each row's JSON, as a sync would have written them."""
+    columns = [c for c in spec.columns if c.name in names]
+    if not columns:
+        return
+    assignments = ", ".join(f"{c.name} = ?" for c in columns)
+    # Raw executemany, not sqlite-utils' update() per row: every row of the table, once.
+    update = f"UPDATE {spec.name} SET {assignments} WHERE rowid = ?"
+    last = 0
+    while True:
+        rows = conn.execute(
+            f"SELECT rowid, data FROM {spec.name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+            (last, _EXTRACT_ROWS),
+        ).fetchall()
+        if not rows:
+            return
+        values = []
+        for rowid, data in rows:
+            obj = orjson.loads(data)
+            values.append([*(c.extract(obj) for c in columns), rowid])
+        conn.executemany(update, values)
+        last = rows[-1][0]
 
 
 def _initial(conn: sqlite3.Connection) -> None:
     """Object tables of the contract, sync_state, the operation journal."""
+    db = sqlite_utils.Database(conn)
     for spec in TABLES.values():
-        _create_object_table(conn, spec)
-    conn.execute(
-        "CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT, updated_at INTEGER NOT NULL)"
+        create_object_table(db, spec)
+    db["sync_state"].create(
+        {"key": "TEXT", "value": "TEXT", "updated_at": "INTEGER"},
+        pk="key",
+        not_null={"updated_at"},
     )
+    # The journal keeps its CHECK constraint, which sqlite-utils cannot declare.
     conn.execute(
         """CREATE TABLE operations (
   id INTEGER PRIMARY KEY,
@@ -88,8 +176,27 @@ def _journal_run_columns(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX operations_object ON operations (object_id)")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_initial, _journal_run_columns]
+# 3: invoices.subscription indexed (a subscription's invoices).
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
+    _initial,
+    _journal_run_columns,
+    follow_specs,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def specs_digest() -> str:
+    """What the object tables' schema is made of: a test pins it per SCHEMA_VERSION, so a change
+    to the specs without a migration that follows it fails before it ships."""
+    shape = {
+        name: {
+            "columns": [(c.name, c.sql_type) for c in spec.columns],
+            "indexes": spec.indexes(),
+            "search": list(spec.search),
+        }
+        for name, spec in TABLES.items()
+    }
+    return hashlib.sha256(orjson.dumps(shape, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
 
 
 def _version(conn: sqlite3.Connection) -> int:

@@ -113,6 +113,15 @@ class TableSpec:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def indexes(self) -> dict[str, tuple[str, bool]]:
+        """Index name -> (column, descending): `created` newest first (the lists' order), then
+        every column marked indexed."""
+        declared = {f"{self.name}_created": ("created", True)}
+        for column in self.columns:
+            if column.indexed and column.name != "created":
+                declared[f"{self.name}_{column.name}"] = (column.name, False)
+        return declared
+
 
 def _common(*extra: Column, created: Extractor | None = None) -> tuple[Column, ...]:
     return (
@@ -217,6 +226,9 @@ TABLES: dict[str, TableSpec] = {
                         ref("subscription"),
                         ref("parent", "subscription_details", "subscription"),
                     ),
+                    # A subscription's detail pane lists its invoices: without it, a scan of
+                    # every invoice (360 ms at 240k invoices; 0.2 ms with it).
+                    indexed=True,
                 ),
                 _c("collection_method", "TEXT"),
             ),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from desk_billing.core.errors import DeskBillingError
@@ -15,7 +16,8 @@ log = logging.getLogger(__name__)
 STATE_CURSOR = "sync.cursor"
 STATE_FLOOR = "sync.floor"  # `created` of the newest event when the last full backfill began
 STATE_RECONCILED = "sync.reconciled_at"
-# + table: {"done", "windows": [{key, lo, hi, after, done}], "objects", "since", "fts_deferred"}
+# + table: {"done", "windows": [{key, lo, hi, after, done}], "objects", "since", "fts_deferred",
+# "deferred_indexes"} (the last two: see bulk_load)
 BACKFILL_PREFIX = "sync.backfill."
 
 EVENT_RETENTION_S = 30 * 24 * 3600
@@ -26,10 +28,6 @@ DEFAULT_RECONCILE_EVERY_S = 24 * 3600
 # Above this many rows that a reconcile's list did not return, they are marked deleted without
 # asking for each one (a drift that large means a gap, not a missed event).
 VERIFY_AT_MOST = 100
-BACKFILL_CHECKPOINT_PAGES = 10_000
-GROUP_PAGES = 32  # pages waiting for the writer that may share one commit
-BACKFILL_SWITCH_INTERVAL_S = 0.0005  # sys.setswitchinterval while a backfill runs
-BACKFILL_CACHE_KIB = -65_536  # SQLite page cache during a backfill: 64 MiB (negative = KiB)
 HISTORY_EVENT_PAGES = 10  # a full backfill also keeps the 1,000 newest events, for Activity
 # Past this many ids in one table, a report names the table instead of its rows (ALL_ROWS): the
 # GUI re-reads the rows it shows either way, and a sweep's million ids cost it seconds of
@@ -45,12 +43,30 @@ class SyncCancelled(DeskBillingError):
         super().__init__("Sync cancelled.")
 
 
+def check_cancel(cancel: threading.Event) -> None:
+    if cancel.is_set():
+        raise SyncCancelled()
+
+
 @dataclass(frozen=True)
 class SyncProgress:
     resource: str  # cache table, or "events"
     objects: int  # objects written so far in this phase for this resource
     rate: float  # objects per second
     phase: str  # 'backfill' | 'events' | 'reconcile'
+
+
+class Progress:
+    """Tells the caller how a phase is going, through its callback (None: nobody listens)."""
+
+    def __init__(self, callback: Callable[[SyncProgress], None] | None) -> None:
+        self._callback = callback
+
+    def report(self, resource: str, objects: int, since: float, phase: str) -> None:
+        """`objects` written for `resource` in `phase` since `since` (time.monotonic)."""
+        if self._callback is not None:
+            elapsed = max(time.monotonic() - since, 1e-6)
+            self._callback(SyncProgress(resource, objects, objects / elapsed, phase))
 
 
 @dataclass(frozen=True)

@@ -2,44 +2,98 @@
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from typing import Any
 
 import orjson
 
-from desk_billing.core.sync.common import STATE_RECONCILED, VERIFY_AT_MOST, Tally
+from desk_billing.core.cache import Cache
+from desk_billing.core.sync.common import (
+    STATE_RECONCILED,
+    VERIFY_AT_MOST,
+    Progress,
+    Tally,
+    check_cancel,
+)
+from desk_billing.core.sync.current import CurrentObjects
+from desk_billing.core.sync.fetch import Fetcher
 from desk_billing.core.sync.plan import Action, Decision
 from desk_billing.core.sync.resources import Resource
+from desk_billing.core.sync.walk import (
+    PageListed,
+    PageWalk,
+    Unsupported,
+    Window,
+    WindowDone,
+    WindowSplit,
+)
 
 
 class Reconciliation:
-    """Mixin of SyncEngine: the reconcile phase."""
+    def __init__(
+        self,
+        cache: Cache,
+        fetcher: Fetcher,
+        current: CurrentObjects,
+        *,
+        cancel: threading.Event,
+        progress: Progress,
+        clock: Callable[[], float],
+    ) -> None:
+        self.cache = cache
+        self.fetcher = fetcher
+        self.current = current
+        self.cancel = cancel
+        self.progress = progress
+        self.clock = clock
 
-    def _reconcile(self, resources: Sequence[Resource], pool: Executor, tally: Tally) -> None:
+    def due(self, every_s: float | None) -> bool:
+        """Whether the last reconciliation (a full backfill counts) is `every_s` old."""
+        if not every_s:
+            return False
+        last = self.cache.state_get(STATE_RECONCILED)
+        return last is None or self.clock() - last >= every_s
+
+    def run(
+        self, resources: Sequence[Resource], pool: Executor, concurrency: int, tally: Tally
+    ) -> None:
         listed: dict[str, set[str]] = {r.table: set() for r in resources}
-        complete: list[Resource] = []
+        windows = {r.table: {0: False} for r in resources}  # window key -> listed to its end
         counts = {r.table: 0 for r in resources}
+        unsupported: set[str] = set()
         since = time.monotonic()
-        for kind, resource, page in self._pages(pool, [(r, None) for r in resources]):
-            if kind == "unsupported":
-                continue
-            if kind == "restart":
-                continue  # the ids listed so far stay listed: a superset never deletes wrongly
-            assert page is not None
-            self._reconcile_page(resource.table, page.data, tally)
-            listed[resource.table].update(o["id"] for o in page.data)
-            counts[resource.table] += len(page.data)
-            self._report_progress(resource.table, counts[resource.table], since, "reconcile")
-            if not page.has_more or not page.data:
-                complete.append(resource)
+        walk = PageWalk(self.fetcher, pool, concurrency, self.cancel)
+        # A restarted window lists its ids again: the ids listed so far stay listed, and a
+        # superset never deletes wrongly.
+        for message in walk.walk([(r, [Window(key=0)]) for r in resources]):
+            table = message.resource.table
+            if isinstance(message, Unsupported):
+                unsupported.add(table)
+            elif isinstance(message, WindowSplit):
+                windows[table][message.older.key] = False
+            elif isinstance(message, PageListed):
+                page = message.page
+                self._compare(table, page.data, tally)
+                listed[table].update(o["id"] for o in page.data)
+                counts[table] += len(page.data)
+                self.progress.report(table, counts[table], since, "reconcile")
+                if not page.has_more or not page.data:
+                    windows[table][message.window] = True
+            elif isinstance(message, WindowDone):
+                windows[table][message.window] = True
+        check_cancel(self.cancel)  # a walk cancelled early did not list the whole account
+        complete = [
+            r for r in resources if r.table not in unsupported and all(windows[r.table].values())
+        ]
         for resource in complete:  # after the listing, so the fetch threads are free again
             self._sweep_unlisted(resource, listed[resource.table], pool, tally)
         with self.cache.transaction():
-            self.cache.state_set(STATE_RECONCILED, self._clock())
+            self.cache.state_set(STATE_RECONCILED, self.clock())
 
-    def _reconcile_page(self, table: str, objects: list[dict[str, Any]], tally: Tally) -> None:
+    def _compare(self, table: str, objects: list[dict[str, Any]], tally: Tally) -> None:
         if not objects:
             return
         marks = ", ".join("?" * len(objects))
@@ -73,7 +127,7 @@ class Reconciliation:
         if len(unlisted) <= VERIFY_AT_MOST:
             # Not listed may also mean created after the list passed by: ask for each one.
             decisions = [Decision(Action.REFETCH, resource, object_id) for object_id, _ in unlisted]
-            fetched = self._retrieve_all(decisions, pool)
+            fetched = self.current.retrieve_all(decisions, pool)
             with self.cache.transaction():
                 for object_id, _ in unlisted:
                     obj = fetched[(table, object_id)]
@@ -82,9 +136,9 @@ class Reconciliation:
                         or obj.get("deleted") is True
                         or self.cache.get(table, object_id) != obj
                     ):
-                        self._write_current(table, object_id, obj, tally)
+                        self.current.store(table, object_id, obj, tally)
             return
-        cutoff = int(self._clock()) - 1  # rows written during this reconcile are kept
+        cutoff = int(self.clock()) - 1  # rows written during this reconcile are kept
         with self.cache.transaction():
             gone = [object_id for object_id, updated in unlisted if (updated or 0) < cutoff]
             for object_id in gone:

@@ -204,8 +204,9 @@ class ListTab(QWidget):
     def activate(self) -> None:
         if not self.activated:
             self.activated = True
+            # After the first page: the db lane has opened (and made) the file by then.
+            self.model.loaded.connect(self._load_currencies, Qt.ConnectionType.SingleShotConnection)
             self.apply_query()
-            self._load_currencies()
 
     def _add_action(
         self, text: str, keys: Any, slot: Callable[[], None], where: QWidget | None = None
@@ -302,7 +303,9 @@ class ListTab(QWidget):
                 if value not in known:
                     self.currency_box.addItem(value.upper(), value)
 
-        self.runner.run(distinct, success=fill, error=self.error.emit, lane="db")
+        # Not on the db lane: the distinct values are a scan of the table (330 ms at 240k
+        # invoices), which would hold up the searches typed meanwhile.
+        self.runner.run(distinct, success=fill, error=self.error.emit, lane="background")
 
     def _show_total(self, total: int) -> None:
         plus = "+" if self.model.total_capped else ""

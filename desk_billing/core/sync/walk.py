@@ -1,5 +1,7 @@
-"""Backfill listing in `created` windows that split while they run, so big resources keep every
-fetch thread busy until the end instead of one thread paging them alone.
+"""The page walk: lists resources page by page on fetch threads, in `created` windows that split
+while they run, so big resources keep every fetch thread busy until the end instead of one thread
+paging them alone; the pages reach the caller's thread as messages (dataclasses below). The
+backfill and the reconciliation both walk this way.
 
 A resource starts as one window (all time). When a fetch thread has nothing left to do, the
 busiest window still running is cut in two at a time below what it has reached: it keeps the
@@ -74,15 +76,67 @@ class _Running:
     finished: bool = False  # its last page is fetched: nothing left to cut
 
 
-class WindowedWalk:
-    """Lists resources through windows on fetch threads; yields messages on the caller's thread:
+# -- what the walk tells its caller, in the order it happened for each window -------------------
 
-    ("page", resource, window_key, page) — one page, oldest objects last;
-    ("split", resource, window_key, new_window) — window_key now starts at new_window.hi;
-    ("window_done", resource, window_key, None) — nothing left in that window;
-    ("restart", resource, window_key, None) — its resume object is gone, listed from the top again;
-    ("unsupported", resource, None, None) — the server does not list this resource.
-    """
+
+@dataclass(frozen=True)
+class PageListed:
+    """One page of a window, newest objects first."""
+
+    resource: Resource
+    window: int  # the window's key
+    page: Page
+
+
+@dataclass(frozen=True)
+class WindowSplit:
+    """Window `window` now starts at `older.hi`; `older` is a new window for what lies below."""
+
+    resource: Resource
+    window: int
+    older: Window
+
+
+@dataclass(frozen=True)
+class WindowDone:
+    """Nothing is left to list in that window."""
+
+    resource: Resource
+    window: int
+
+
+@dataclass(frozen=True)
+class ListRestarted:
+    """The window's resume object is gone (deleted meanwhile): it is listed from its top again."""
+
+    resource: Resource
+    window: int
+
+
+@dataclass(frozen=True)
+class Unsupported:
+    """The server does not list this resource (404 on its first page)."""
+
+    resource: Resource
+
+
+Message = PageListed | WindowSplit | WindowDone | ListRestarted | Unsupported
+
+
+@dataclass(frozen=True)
+class _Failed:
+    error: BaseException
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """A fetch thread is done with a window (or gave up on it)."""
+
+
+class PageWalk:
+    """Lists resources through windows on fetch threads; yields `Message`s on the caller's
+    thread. `prepare` turns each page into cache rows on its fetch thread (the backfill's
+    writer then only writes); without it, pages keep their objects."""
 
     def __init__(
         self,
@@ -90,10 +144,10 @@ class WindowedWalk:
         pool: Executor,
         concurrency: int,
         cancel: threading.Event,
-        prepare: Callable[[Resource, Page], Prepared],
+        prepare: Callable[[Resource, Page], Prepared] | None = None,
     ) -> None:
         self.fetcher = fetcher
-        self.prepare = prepare  # run on the fetch thread: the writer's thread only writes
+        self.prepare = prepare
         self.pool = pool
         self.concurrency = concurrency
         self.cancel = cancel
@@ -102,7 +156,7 @@ class WindowedWalk:
         # in a long step without the GIL (a commit, a table's search index built at its end).
         # Pages wait prepared: a few lists of rows each, not the ~10,000 parsed objects whose
         # backlog once made garbage collections long enough to stall the GUI.
-        self._queue: queue.Queue[tuple[str, Resource, Any, Any]] = queue.Queue(
+        self._queue: queue.Queue[Message | _Failed | _Ended] = queue.Queue(
             maxsize=concurrency + QUEUED_PAGES
         )
         self._stop = threading.Event()
@@ -110,9 +164,8 @@ class WindowedWalk:
         self._waiting = 0  # windows submitted but not started
         self._next_key: dict[str, int] = {}
 
-    def walk(
-        self, plan: list[tuple[Resource, list[Window]]]
-    ) -> Iterator[tuple[str, Resource, Any, Any]]:
+    def walk(self, plan: list[tuple[Resource, list[Window]]]) -> Iterator[Message]:
+        """Every page of the windows not done yet; ends when all are walked (or on cancel)."""
         live = 0
         for resource, windows in plan:
             self._next_key[resource.table] = 1 + max((w.key for w in windows), default=0)
@@ -130,14 +183,13 @@ class WindowedWalk:
                     if self.cancel.is_set():
                         return
                     continue
-                kind, resource, key, value = message
-                if kind == "error":
-                    raise value
-                if kind == "ended":
+                if isinstance(message, _Failed):
+                    raise message.error
+                if isinstance(message, _Ended):
                     live -= 1
                 else:
                     yield message
-                if kind in ("ended", "page"):
+                if isinstance(message, (_Ended, PageListed)):
                     # A thread is free (one ended), or may have been from the start (a single
                     # big resource): cut the busiest window for it.
                     split = self._split_if_idle()
@@ -157,7 +209,7 @@ class WindowedWalk:
             self._waiting += 1
         self.pool.submit(self._walk_window, resource, window)
 
-    def _split_if_idle(self) -> tuple[str, Resource, int, Window] | None:
+    def _split_if_idle(self) -> WindowSplit | None:
         """Cut the busiest running window when a fetch thread would otherwise sit idle."""
         with self._lock:
             if self._waiting or len(self._running) >= self.concurrency:
@@ -191,9 +243,9 @@ class WindowedWalk:
             len(self._running),
         )
         self._submit(resource, older)
-        return ("split", resource, window.key, replace(older))
+        return WindowSplit(resource, window.key, replace(older))
 
-    def _put(self, message: tuple[str, Resource, Any, Any]) -> None:
+    def _put(self, message: Message | _Failed | _Ended) -> None:
         """Hand a message to the caller, waiting for room; gives up once the walk has stopped."""
         while not self._stop.is_set():
             try:
@@ -218,10 +270,10 @@ class WindowedWalk:
                     if window.after and error.param == "starting_after":
                         with self._lock:
                             window.after = None
-                        self._put(("restart", resource, window.key, None))
+                        self._put(ListRestarted(resource, window.key))
                         continue
                     if not window.after and window.key == 0:
-                        self._put(("unsupported", resource, None, None))
+                        self._put(Unsupported(resource))
                         return
                     raise
                 finished = not page.has_more or not page.data
@@ -236,14 +288,15 @@ class WindowedWalk:
                         running.last = min(created)
                     running.pages += 1
                     running.finished = finished
-                page = Page([], page.has_more, self.prepare(resource, page))
-                self._put(("page", resource, window.key, page))
+                if self.prepare is not None:
+                    page = Page([], page.has_more, self.prepare(resource, page))
+                self._put(PageListed(resource, window.key, page))
                 if finished:
-                    self._put(("window_done", resource, window.key, None))
+                    self._put(WindowDone(resource, window.key))
                     return
         except BaseException as error:  # handed to the caller's thread, which raises it
-            self._put(("error", resource, window.key, error))
+            self._put(_Failed(error))
         finally:
             with self._lock:
                 self._running.pop((resource.table, window.key), None)
-            self._put(("ended", resource, window.key, None))
+            self._put(_Ended())
