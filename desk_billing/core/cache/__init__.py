@@ -1,4 +1,9 @@
-"""The local SQLite cache: one file per (Stripe account, mode). See `database.Cache`."""
+"""The local SQLite cache: one file per (Stripe account, mode).
+
+`database.Cache` writes and reads its rows; `schema` declares the tables and `migrations` makes
+them (sqlite-utils); `lists` declares what the tabs show, read through `pages`, `search`,
+`details` and `export` on per-thread read connections (`reading`).
+"""
 
 from desk_billing.core.cache.database import BUSY_TIMEOUT_MS, STATE_LAST_SYNC, Cache
 from desk_billing.core.cache.migrations import SCHEMA_VERSION
