@@ -2,7 +2,8 @@
 transaction together with the cursor; the same rules for an event a webhook delivers.
 
 Events are unordered and at-least-once: each is applied once (by id), and never lets an older
-state overwrite a newer one (`plan.decide`).
+state overwrite a newer one (`plan.decide`). The lookups are plain sqlite3 statements: a few per
+event, on the sync's path (sqlite-utils reads the table's schema on every call).
 """
 
 from __future__ import annotations

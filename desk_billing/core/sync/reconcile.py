@@ -1,4 +1,7 @@
-"""Reconciliation: list again, compare, fix; for changes Stripe made no event for."""
+"""Reconciliation: list again, compare, fix; for changes Stripe made no event for.
+
+The comparisons read a page of rows per statement (plain sqlite3: every row of every table).
+"""
 
 from __future__ import annotations
 
