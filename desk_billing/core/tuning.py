@@ -67,10 +67,10 @@ def freeze_long_lived_objects() -> None:
 def background_thread() -> None:
     """Give the calling thread a lower CPU priority, for good (a no-op off Linux).
 
-    Only for threads that run nothing but background work (the sync's fetch threads, the GUI's
-    "background" lane): Linux lets a thread lower its own priority but not raise it back
-    (RLIMIT_NICE is 0 for ordinary users), so a thread that also runs interactive work, a refund
-    the user waits for, must never call this. On two cores a full sync keeps several threads
+    Only for threads that run nothing but background work (the GUI's "background" lane; the
+    threads they start, such as a sync's fetch threads, inherit it): Linux lets a thread lower its
+    own priority but not raise it back (RLIMIT_NICE is 0 for ordinary users), so a thread that
+    also runs interactive work, a refund the user waits for, must never call this. On two cores a full sync keeps several threads
     runnable, and at normal priority the GUI thread waited up to ~30 ms for a core (longest
     stall during a sync 36-57 ms, of it 20-28 ms waiting for a CPU; lowered 19-28 ms, 4-8 ms).
     Linux applies `nice` per thread; macOS and Windows would change the whole process.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -41,5 +42,22 @@ def test_a_refund_after_a_whole_table_count_runs_at_normal_priority(qtbot, tmp_p
         qtbot.waitUntil(lambda: model.total == 300, timeout=5000)  # counted: 300 > one page
         assert _on(qtbot, runner, "io") == normal
         assert _on(qtbot, runner, "background") == normal + tuning.BACKGROUND_NICENESS
+    finally:
+        runner.shutdown()
+
+
+def test_the_threads_a_background_task_starts_are_lowered_too(qtbot):
+    """A sync's fetch threads start from its thread, on the background lane, and inherit it."""
+    runner = TaskRunner()
+    try:
+
+        def fetch_thread_niceness(_control) -> int:
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                return pool.submit(_niceness).result()
+
+        seen: list[int] = []
+        task = runner.run(fetch_thread_niceness, success=seen.append, lane="background")
+        qtbot.waitUntil(lambda: task.done, timeout=5000)
+        assert seen == [_niceness() + tuning.BACKGROUND_NICENESS]
     finally:
         runner.shutdown()

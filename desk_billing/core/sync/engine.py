@@ -7,8 +7,9 @@ the gateway (whose rate limiter is shared), decode each page and prepare its row
 (`Cache.prepare`, no connection), and hand them back through a bounded queue (`walk.PageWalk`);
 so a big account syncs at the limiter's ceiling while SQLite sees one writer, which stores a page
 in one statement and one transaction. (DESIGN says gui/tasks.py makes the threads: these are
-HTTP-only helpers inside one core call, never visible to Qt.) The calling thread keeps its CPU
-priority: the GUI runs syncs on its background lane, whose threads are lowered for good.
+HTTP-only helpers inside one core call, never visible to Qt.) The sync runs at the CPU priority of
+the thread that calls it, fetch threads included: the GUI calls it on its background lane, whose
+threads are lowered for good; the engine never lowers a thread itself (it could not raise it back).
 
 Crash safety: every page is written in one transaction together with the cursor that says it
 was written, so a killed sync resumes from its last committed page and ends equal.
@@ -43,7 +44,6 @@ from desk_billing.core.sync.events import EventPoller
 from desk_billing.core.sync.fetch import Fetcher
 from desk_billing.core.sync.reconcile import Reconciliation
 from desk_billing.core.sync.resources import RESOURCES, Resource
-from desk_billing.core.tuning import background_thread
 
 log = logging.getLogger(__name__)
 
@@ -157,12 +157,11 @@ class SyncEngine:
 
     # -- plumbing -----------------------------------------------------------------------------
     def _pool(self) -> ThreadPoolExecutor:
-        # Threads of this call alone, so lowering their priority cannot outlive the sync.
-        return ThreadPoolExecutor(
-            max_workers=self.concurrency,
-            thread_name_prefix="sync-fetch",
-            initializer=background_thread,
-        )
+        # Its threads start from the caller's thread (on submit) and so run at its priority: all
+        # lowered on the GUI's background lane, all normal in `desk-billing sync`. Fetch threads
+        # lowered below a normal writer lost the CPU to it on a busy machine, and they are the
+        # slower end of the pipeline.
+        return ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="sync-fetch")
 
     def _finish(self) -> None:
         with self.cache.transaction():
