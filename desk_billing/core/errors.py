@@ -58,5 +58,18 @@ class NotFound(StripeAPIError):
     """The object does not exist in this account and mode (404 / resource_missing)."""
 
 
+class IdempotencyConflict(StripeAPIError):
+    """Stripe refused a request whose idempotency key was already used with other parameters
+    (or is still being processed); decided before anything ran, so it proves nothing was done."""
+
+
+class WebhookSignatureRejected(DeskBillingError):
+    """A webhook's Stripe-Signature does not match its body, or is older than the tolerance."""
+
+    def __init__(self, message: str, stale: bool = False) -> None:
+        super().__init__(message)
+        self.stale = stale
+
+
 class NoSecureKeyring(DeskBillingError):
     """No secure OS keyring is available; the caller may offer a session-only key instead."""

@@ -1,5 +1,6 @@
-"""The one place that builds `stripe.StripeClient`: pinned API version, timeouts, retries,
-a client-side rate limit on every HTTP request, and SDK errors mapped to core's typed errors.
+"""The one module that imports `stripe`: it builds `stripe.StripeClient` (pinned API version,
+timeouts, retries, a client-side rate limit on every HTTP request), maps SDK errors to core's
+typed errors and verifies webhook signatures, so nothing else in the app touches the SDK.
 """
 
 from __future__ import annotations
@@ -22,14 +23,17 @@ from stripe._http_client import HTTPClient, new_default_http_client
 from desk_billing.core.errors import (
     AuthenticationError,
     DeskBillingError,
+    IdempotencyConflict,
     NetworkError,
     NotFound,
     PermissionDenied,
     RateLimited,
     StripeAPIError,
+    WebhookSignatureRejected,
 )
 from desk_billing.core.logging import mask_secrets
 from desk_billing.core.profiles import (
+    ENV_API_BASE,
     MAX_NETWORK_RETRIES,
     RATE_LIMIT_LIVE_RPS,
     RATE_LIMIT_TEST_RPS,
@@ -48,7 +52,6 @@ if stripe.api_version != API_VERSION:
         f"found {stripe.api_version}; install stripe 16.x."
     )
 
-ENV_API_BASE = "STRIPE_API_BASE"
 CONNECT_TIMEOUT_S = 10.0
 THROTTLED_FOR_S = 30.0
 
@@ -60,6 +63,8 @@ logging.getLogger("stripe").setLevel(logging.WARNING)
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
 
 
 class TokenBucket:
@@ -155,6 +160,7 @@ class RateLimitedHTTPClient(HTTPClient):
 
     The SDK's retry loop (inherited `request_with_retries`) calls `request` for every attempt
     with the same headers, so each retry also waits for a token and keeps its Idempotency-Key.
+    Every wait goes through `sleep` (tests hand in one that only counts).
     """
 
     name = "desk-billing-rate-limited"
@@ -165,13 +171,21 @@ class RateLimitedHTTPClient(HTTPClient):
         bucket: TokenBucket,
         monitor: ConnectionMonitor,
         max_throttled_retries: int = 2,
+        sleep: Sleep = time.sleep,
     ) -> None:
         super().__init__()
         self._inner = inner
         self._bucket = bucket
         self._monitor = monitor
         self._max_throttled_retries = max_throttled_retries
+        self._sleep = sleep
         self._kept = threading.local()
+
+    def _sleep_time_seconds(self, num_retries: int) -> float:
+        # The SDK's retry loop sleeps with `time.sleep(<this>)`. The SDK's own backoff is
+        # waited here instead, through `sleep`, and the loop is left nothing to wait for.
+        self._sleep(super()._sleep_time_seconds(num_retries))
+        return 0.0
 
     @contextlib.contextmanager
     def body_kept(self) -> Iterator[KeptBody]:
@@ -226,7 +240,7 @@ class RateLimitedHTTPClient(HTTPClient):
                 attempt,
                 delay,
             )
-            time.sleep(delay)
+            self._sleep(delay)
 
     def close(self) -> None:
         self._inner.close()
@@ -258,6 +272,10 @@ def translate_error(error: stripe.StripeError) -> DeskBillingError:
         request_id=error.request_id,
         decline_code=decline,
     )
+    if isinstance(error, stripe.IdempotencyError):
+        return IdempotencyConflict(
+            message or "Stripe refused the request's idempotency key.", **details
+        )
     if status == 404 or code == "resource_missing":
         return NotFound(message or "That object does not exist in this account.", **details)
     return StripeAPIError(message or f"Stripe answered with an error (HTTP {status}).", **details)
@@ -292,8 +310,11 @@ class Gateway:
         *,
         rate: float | None = None,
         env: Mapping[str, str] | None = None,
+        sleep: Sleep = time.sleep,
+        clock: Clock = time.monotonic,
     ) -> Gateway:
-        """Build the client: `api_base` (the CLI's --api-base) wins over STRIPE_API_BASE, then the profile's."""
+        """Build the client: `api_base` (the CLI's --api-base) wins over STRIPE_API_BASE, then the
+        profile's. `sleep` and `clock` pace the rate limit and the retries' backoff."""
         env = os.environ if env is None else env
         key = api_key.strip()
         info = check_key(key)
@@ -308,7 +329,8 @@ class Gateway:
         timeout = value(REQUEST_TIMEOUT_S)
         # Only the `requests` client (a dependency of the SDK) takes a timeout.
         inner = new_default_http_client(timeout=(CONNECT_TIMEOUT_S, timeout))
-        http_client = RateLimitedHTTPClient(inner, TokenBucket(rate), monitor)
+        bucket = TokenBucket(rate, clock=clock, sleep=sleep)
+        http_client = RateLimitedHTTPClient(inner, bucket, monitor, sleep=sleep)
         client = stripe.StripeClient(
             key,
             stripe_version=API_VERSION,
@@ -347,3 +369,19 @@ class Gateway:
         """The Stripe account the key belongs to, as a plain dict (id, settings.dashboard.display_name, ...)."""
         with self.errors():
             return self.client.v1.accounts.retrieve_current().to_dict()
+
+
+def verify_webhook_signature(payload: str, header: str, secret: str, tolerance: int) -> None:
+    """Stripe's check of a webhook's `Stripe-Signature` header against its body and age;
+    WebhookSignatureRejected (with `stale` for a signature older than `tolerance` s) otherwise."""
+    try:
+        stripe.WebhookSignature.verify_header(payload, header, secret, tolerance)
+    except stripe.SignatureVerificationError as error:
+        # The SDK says "tolerance" only when the signature matched but is too old.
+        stale = "tolerance" in str(error)
+        raise WebhookSignatureRejected(
+            "The webhook's signature is too old."
+            if stale
+            else "The webhook's signature does not match.",
+            stale=stale,
+        ) from error

@@ -20,6 +20,7 @@ from desk_billing.core.errors import ValidationError
 
 APP_NAME = "desk-billing"
 ENV_HOME = "DESK_BILLING_HOME"
+ENV_API_BASE = "STRIPE_API_BASE"  # another Stripe-compatible server (the sandbox, a proxy)
 DEFAULT_PROFILE = "default"
 
 log = logging.getLogger(__name__)

@@ -37,21 +37,43 @@ def stripe_error(
     return status, {"error": error}
 
 
-class StripeStub:
-    """Answers every request with `script(request)`; records what it saw."""
+class FakeTime:
+    """A clock that moves only when something sleeps on it: waits cost no real time, and every
+    wait is recorded (for the rate limit and the retries' backoff)."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+class StripeStub:
+    """Answers every request with `script(request)`; records what it saw, and when by `clock`."""
+
+    def __init__(self, script: Script, clock: Callable[[], float] = time.monotonic) -> None:
         self.script = script
         self.seen: list[Seen] = []
         stub = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # Headers and body go out in two writes; without this each answer waited for the
+            # client's delayed ACK (~40 ms).
+            disable_nagle_algorithm = True
 
             def _serve(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length).decode() if length else ""
-                seen = Seen(self.command, self.path, dict(self.headers), body, time.monotonic())
+                seen = Seen(self.command, self.path, dict(self.headers), body, clock())
                 stub.seen.append(seen)
                 status, payload = stub.script(seen)
                 data = json.dumps(payload).encode()
@@ -69,7 +91,10 @@ class StripeStub:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll: `shutdown` waits for the serving loop to notice (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     def __enter__(self) -> StripeStub:
         self._thread.start()

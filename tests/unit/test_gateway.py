@@ -1,4 +1,6 @@
-"""The gateway over real HTTP against a loopback Stripe stand-in: addresses, errors, retries, rate."""
+"""The gateway over real HTTP against a loopback Stripe stand-in: addresses, errors, retries, rate.
+
+Every wait (the rate limit, the backoff of retries) goes through a fake clock: no real sleeps."""
 
 from __future__ import annotations
 
@@ -6,7 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -14,6 +15,7 @@ import stripe
 
 from desk_billing.core.errors import (
     AuthenticationError,
+    IdempotencyConflict,
     NetworkError,
     NotFound,
     PermissionDenied,
@@ -22,7 +24,7 @@ from desk_billing.core.errors import (
 )
 from desk_billing.core.gateway import API_VERSION, Gateway, TokenBucket
 from desk_billing.core.profiles import Profile
-from tests.unit.stripe_stub import StripeStub, customer, stripe_error
+from tests.unit.stripe_stub import FakeTime, StripeStub, customer, stripe_error
 
 KEY = "sk_test_51HqLyjWDarjtT1zdp7dcXa0aBcD"
 RESTRICTED = "rk_test_51HqLyjWDarjtT1zdp7dcXa0aBcD"
@@ -32,8 +34,11 @@ def ok(seen):
     return 200, customer(1)
 
 
-def gateway(url, key=KEY, **kwargs):
-    return Gateway.from_profile(Profile("t"), key, api_base=url, **kwargs)
+def gateway(url, key=KEY, time: FakeTime | None = None, **kwargs):
+    time = time or FakeTime()
+    return Gateway.from_profile(
+        Profile("t"), key, api_base=url, sleep=time.sleep, clock=time.monotonic, **kwargs
+    )
 
 
 def test_pinned_api_version_and_base_address_are_used():
@@ -111,6 +116,15 @@ def test_mode_comes_from_the_key():
             StripeAPIError,
             "declined",
         ),
+        (
+            stripe_error(
+                400,
+                "idempotency_error",
+                "Keys for idempotent requests can only be used with the same parameters they were first used with.",
+            ),
+            IdempotencyConflict,
+            "same parameters",
+        ),
     ],
 )
 def test_stripe_errors_become_typed_errors_with_stripes_words(reply, expected, words):
@@ -132,10 +146,13 @@ def test_429_is_retried_then_reported_as_rate_limited():
     with StripeStub(
         lambda seen: stripe_error(429, "rate_limit_error", "Too many requests.", "rate_limit")
     ) as stub:
-        gw = gateway(stub.url)
+        fake = FakeTime()
+        gw = gateway(stub.url, time=fake)
         with pytest.raises(RateLimited, match="limiting requests"):
             gw.call(gw.client.v1.customers.list)
     assert len(stub.seen) == 3  # the first try and two backed-off retries
+    first, second = fake.sleeps  # 0.5 s then 1 s, each with up to half taken off at random
+    assert 0.25 <= first <= 0.5 and 0.5 <= second <= 1.0
     assert gw.monitor.state().throttled
 
 
@@ -157,9 +174,11 @@ def test_server_errors_are_retried_with_the_same_idempotency_key():
         ]
     )
     with StripeStub(lambda seen: next(replies)) as stub:
-        gw = gateway(stub.url)
+        fake = FakeTime()
+        gw = gateway(stub.url, time=fake)
         created = gw.call(gw.client.v1.customers.create, {"email": "c9@example.com"})
     assert created.id == "cus_0009"
+    assert len(fake.sleeps) == 2 and min(fake.sleeps) >= 0.5  # the SDK's own backoff, waited
     keys = [seen.headers.get("Idempotency-Key") for seen in stub.seen]
     assert len(keys) == 3 and keys[0] and len(set(keys)) == 1
     assert all(parse_qs(seen.body) == {"email": ["c9@example.com"]} for seen in stub.seen)
@@ -200,10 +219,12 @@ def test_get_body_is_stripes_json_undecoded_after_retries_and_errors_stay_typed(
 def test_unreachable_server_is_a_network_error_and_marks_offline():
     with StripeStub(ok) as stub:
         url = stub.url
-    gw = gateway(url)
+    fake = FakeTime()
+    gw = gateway(url, time=fake)
     with pytest.raises(NetworkError, match="could not be reached"):
         gw.call(gw.client.v1.customers.list)
     assert gw.monitor.state().offline
+    assert len(fake.sleeps) == 3  # max_network_retries: three more tries, each after a wait
 
 
 def test_every_page_of_auto_pagination_waits_for_the_rate_limit():
@@ -217,19 +238,18 @@ def test_every_page_of_auto_pagination_waits_for_the_rate_limit():
             "data": [customer(after + 1)],
         }
 
-    with StripeStub(pages) as stub:
-        gw = gateway(stub.url, rate=20)
-        started = time.monotonic()
+    fake = FakeTime()
+    with StripeStub(pages, clock=fake.monotonic) as stub:
+        gw = gateway(stub.url, time=fake, rate=20)
         ids = [
             c.id
             for c in gw.call(
                 lambda: list(gw.client.v1.customers.list({"limit": 1}).auto_paging_iter())
             )
         ]
-        elapsed = time.monotonic() - started
     assert len(ids) == 30 and len(stub.seen) == 30
     # Burst of 5, then 20/s: the 25 others need at least 1.25 s.
-    assert elapsed >= 1.2
+    assert fake.now >= 1.2
     times = [s.at for s in stub.seen]
     busiest = max(sum(1 for t in times if start <= t < start + 1.0) for start in times)
     assert busiest <= 25  # Stripe's test-mode ceiling is never exceeded in any second
