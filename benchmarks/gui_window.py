@@ -126,8 +126,8 @@ def build_cache(path: Path, total: int) -> None:
 
 
 def session_for(home: Path, cache: Path, api_base: str | None):
-    from desk_billing.core.profiles import AppPaths, Profile, Settings
-    from desk_billing.gui.main_window import make_session
+    from desk_billing.core.account import AccountSession
+    from desk_billing.core.profiles import AppPaths, Profile
 
     os.environ["DESK_BILLING_HOME"] = str(home)
     paths = AppPaths.from_env()
@@ -143,7 +143,7 @@ def session_for(home: Path, cache: Path, api_base: str | None):
             old.unlink()
         shutil.copyfile(cache, target)
         os.sync()  # the copy's writeback is set-up, not the window's work: not during a measure
-    return paths, make_session(paths, Settings.load(paths), profile, KEY, api_base)
+    return AccountSession(paths, profile, key=KEY, api_base=api_base)
 
 
 def child_first_paint(home: Path, cache: Path) -> None:
@@ -154,8 +154,8 @@ def child_first_paint(home: Path, cache: Path) -> None:
     from desk_billing.gui.main_window import MainWindow
 
     app = application()
-    paths, session = session_for(home, cache, None)
-    window = MainWindow(paths, session, sync_on_start=False)
+    session = session_for(home, cache, None)
+    window = MainWindow(session, sync_on_start=False)
     window.tabs.setCurrentIndex(1)  # Invoices: 800k rows
     view = window.current_tab().view
 
@@ -312,8 +312,8 @@ def main() -> int:
     ) as sandbox:  # fmt: skip
         assert sandbox.stdout is not None and sandbox.stdin is not None
         sandbox_url = sandbox.stdout.readline().strip()
-        paths, session = session_for(home, cache, sandbox_url)
-        window = MainWindow(paths, session, sync_on_start=False)
+        session = session_for(home, cache, sandbox_url)
+        window = MainWindow(session, sync_on_start=False)
         window.resize(1280, 800)
         window.show()
         invoices = window.tab(InvoicesTab)

@@ -38,9 +38,10 @@ def main() -> int:
     home = Path(tempfile.mkdtemp(prefix="desk-billing-shots-"))
     os.environ["DESK_BILLING_HOME"] = str(home)
 
-    from desk_billing.core.profiles import AppPaths, Profile, Settings
+    from desk_billing.core.account import AccountSession
+    from desk_billing.core.profiles import AppPaths, Profile
     from desk_billing.gui.app import application
-    from desk_billing.gui.main_window import MainWindow, make_session
+    from desk_billing.gui.main_window import MainWindow
     from desk_billing.gui.tabs.payments import PaymentsTab
     from desk_billing.sandbox import Sandbox
     from tests.gui.seed import TEST_KEY, client_for, seed_account, seed_activity
@@ -58,8 +59,8 @@ def main() -> int:
             seed_account(client_for(sb.url))
         paths = AppPaths.from_env()
         profile = Profile("demo", "test", account_name="Demo account", api_base=sb.url)
-        session = make_session(paths, Settings.load(paths), profile, TEST_KEY, sb.url, demo=True)
-        window = MainWindow(paths, session)
+        session = AccountSession(paths, profile, key=TEST_KEY, api_base=sb.url, demo=True)
+        window = MainWindow(session)
         width, height = (int(v) for v in args.size.split("x"))
         window.resize(width, height)
         window.show()

@@ -1,8 +1,11 @@
-"""Shared test setup: Qt offscreen, a fresh DESK_BILLING_HOME and an in-memory keyring per test."""
+"""Shared test setup: Qt offscreen, a fresh DESK_BILLING_HOME and an in-memory keyring per test,
+and the sandbox (a Stripe-compatible server on loopback) the app and the SDK talk to over HTTP."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import Any
 
 # Before anything imports Qt: tests never open a real window.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -10,6 +13,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import keyring  # noqa: E402
 import pytest  # noqa: E402
 from keyring.backend import KeyringBackend  # noqa: E402
+
+from desk_billing.sandbox import Sandbox  # noqa: E402
 
 
 class MemoryKeyring(KeyringBackend):
@@ -50,3 +55,25 @@ def memory_keyring():
     keyring.set_keyring(backend)
     yield backend
     keyring.set_keyring(previous)
+
+
+def _sandbox_options(node: Any) -> dict[str, Any]:
+    marker = node.get_closest_marker("sandbox")
+    return dict(marker.kwargs) if marker is not None else {}
+
+
+@pytest.fixture
+def sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """A fresh sandbox account for the test, on a free loopback port. Options of `Sandbox`
+    (`seed="demo"`, `fault_seed=1`, ...) come from `@pytest.mark.sandbox(...)` on the test or
+    from its module's `pytestmark`."""
+    with Sandbox(**_sandbox_options(request.node)) as sb:
+        yield sb
+
+
+@pytest.fixture(scope="module")
+def module_sandbox(request: pytest.FixtureRequest) -> Iterator[Sandbox]:
+    """One sandbox for all the tests of a module: for accounts seeded once that the tests only
+    read. Options from the module's `pytestmark = pytest.mark.sandbox(...)`."""
+    with Sandbox(**_sandbox_options(request.node)) as sb:
+        yield sb

@@ -1,52 +1,30 @@
 """The operations of the lists: each tab's actions as buttons above the list, items of the
 Actions menu and shortcuts, enabled by the selected row's state, run through the operation
-dialogs and the task runner. The tabs declare their actions (`TabAction`); this module runs them.
+dialogs and the task runner. The tabs declare their actions (`TabAction`); this module runs
+them (`ActionHub`, one per open account); `action_dialog` confirms the ones without a dialog
+of their own.
 
-Nothing here imports the Stripe SDK at import time: `core.operations` and the dialogs pull it
-in (a third of a second), so they are imported on a worker first, or when an action is used.
+The dialogs and `core.operations` (~30 ms of imports) load on a worker at start
+(`resume_unfinished`) or when an action is first used, not before the window's first paint.
 """
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QDialog,
-    QDialogButtonBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QMenu,
-    QToolButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QMenu, QToolButton, QWidget
 
-from desk_billing.core.cache import table_for_object
+from desk_billing.core.errors import PermissionDenied
 from desk_billing.gui import formatting
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
 
 if TYPE_CHECKING:
-    from desk_billing.gui.dialogs.operation import OperationContext
-    from desk_billing.gui.session import Session
-
-# Fields of a returned object that name other cached objects it changed (a refund changes its
-# charge and payment, an invoice its customer's balance...).
-_REFERENCES = {
-    "charge": "charges",
-    "latest_charge": "charges",
-    "payment_intent": "payment_intents",
-    "invoice": "invoices",
-    "customer": "customers",
-    "subscription": "subscriptions",
-}
+    from desk_billing.core.account import AccountSession
+    from desk_billing.core.journal import Journal, OperationResult, ResumeReport
 
 
 @dataclass(frozen=True)
@@ -104,19 +82,6 @@ def ref(value: Any) -> str | None:
     return str(value) if value else None
 
 
-def related_changes(obj: Mapping[str, Any]) -> dict[str, frozenset[str]]:
-    """{table: ids} for the tabs' `refresh`: the returned object and the cached objects it names."""
-    changes: dict[str, set[str]] = {}
-    # An object the cache does not hold (KeyError) may still name cached ones.
-    with contextlib.suppress(KeyError):
-        changes.setdefault(table_for_object(str(obj.get("object"))), set()).add(str(obj["id"]))
-    for key, table in _REFERENCES.items():
-        value = ref(obj.get(key))
-        if value:
-            changes.setdefault(table, set()).add(value)
-    return {table: frozenset(ids) for table, ids in changes.items()}
-
-
 def describe(obj: Mapping[str, Any]) -> str:
     """One status-bar sentence on what an operation left behind."""
     kind = str(obj.get("object") or "object").replace("_", " ").capitalize()
@@ -131,43 +96,23 @@ def describe(obj: Mapping[str, Any]) -> str:
 
 
 class ActionHub(QObject):
-    """One per open account: opens the tabs' dialogs, says what changed, remembers 403s, and
-    resumes the journal's unfinished operations at start."""
+    """One per open account: opens the tabs' dialogs, hands on what each operation changed,
+    remembers 403s, and resumes the journal's unfinished operations at start."""
 
-    changed = Signal(object)  # {table: frozenset(ids)}, or None for "anything may have changed"
+    changed = Signal(object)  # {table: frozenset(ids)} an operation or a resume wrote
     message = Signal(str)  # one sentence for the status bar
     denials_changed = Signal()
 
-    def __init__(
-        self,
-        runner: TaskRunner,
-        session: Session,
-        gateway: Callable[[], Any],
-        parent: QWidget,
-    ) -> None:
+    def __init__(self, runner: TaskRunner, session: AccountSession, parent: QWidget) -> None:
         super().__init__(parent)
         self.runner = runner
         self.window = parent
+        self.session = session
         self.mode = session.mode
-        self._cache_path: Path = session.cache_path
-        self._profile = session.profile.name
-        self._gateway = gateway
-        self._context: OperationContext | None = None
         self.denied: dict[str, str] = {}  # resource -> Stripe's 403 sentence
         self.dialog: QDialog | None = None  # the one opened last (tests drive it)
         self.menus: dict[QWidget, list[QAction]] = {}
         self.resume_summary: str | None = None  # what the resume at start settled, if anything
-
-    @property
-    def context(self) -> OperationContext:
-        """Built on first use (its module imports the SDK; `resume_unfinished` imports it on a worker)."""
-        if self._context is None:
-            from desk_billing.gui.dialogs.operation import OperationContext
-
-            self._context = OperationContext(
-                self._cache_path, self._gateway, self._profile, self.mode
-            )
-        return self._context
 
     def show(self, dialog: QDialog, resource: str) -> QDialog:
         """Open a dialog window-modally (the event loop keeps running) and follow its outcome."""
@@ -181,13 +126,11 @@ class ActionHub(QObject):
         dialog.open()
         return dialog
 
-    def _completed(self, obj: dict[str, Any]) -> None:
-        self.message.emit(describe(obj))
-        self.changed.emit(related_changes(obj))
+    def _completed(self, result: OperationResult) -> None:
+        self.message.emit(describe(result.object))
+        self.changed.emit(result.changed)
 
     def _failed(self, resource: str, failure: TaskError) -> None:
-        from desk_billing.core.errors import PermissionDenied
-
         if isinstance(failure.error, PermissionDenied) and resource not in self.denied:
             self.denied[resource] = failure.message
             self.denials_changed.emit()
@@ -197,21 +140,22 @@ class ActionHub(QObject):
         """Send the journal's pending operations again with their own keys, on the io lane."""
 
         def warm(control: TaskControl) -> None:
-            # The SDK and the operation kinds load here, not on the GUI thread.
+            # The operation kinds and the dialogs load here, not on the GUI thread.
             import desk_billing.core.operations  # noqa: F401
             import desk_billing.gui.dialogs.operation  # noqa: F401
 
+        session = self.session
+
+        def resume(control: TaskControl) -> ResumeReport:
+            with session.journal() as journal:
+                return journal.resume_unfinished()
+
         def start(_: Any) -> None:
-            context = self.context
-
-            def resume(control: TaskControl) -> Any:
-                return context.run(lambda journal: journal.resume_unfinished())
-
             self.runner.run(resume, success=self._resumed, error=self._resume_failed)
 
         self.runner.run(warm, success=start, error=self._resume_failed)
 
-    def _resumed(self, report: Any) -> None:
+    def _resumed(self, report: ResumeReport) -> None:
         done, failed, pending = report.succeeded, report.failed, report.still_pending
         if not (done or failed or pending):
             return
@@ -222,7 +166,7 @@ class ActionHub(QObject):
             parts.append(f"{len(pending)} still unconfirmed (see Audit)")
         self.resume_summary = f"Unfinished operations from last time: {', '.join(parts)}."
         self.message.emit(self.resume_summary)
-        self.changed.emit(None)
+        self.changed.emit(report.changed)
 
     def _resume_failed(self, failure: TaskError) -> None:
         self.message.emit(
@@ -317,7 +261,7 @@ def action_dialog(
     title: str,
     sentence: str,
     ok_text: str,
-    work: Callable[[Any, Any], dict[str, Any]],
+    work: Callable[[Journal, Any], OperationResult],
     *,
     live: Callable[[Any], Any] | None = None,
     fields: Sequence[tuple[str, QWidget]] = (),
@@ -328,7 +272,7 @@ def action_dialog(
     `work(journal, checked)` runs on a worker; `read()` checks the fields (raises ValidationError);
     `live(checked)` is the LiveConfirmation typed in live mode (None: no typing needed).
     """
-    from desk_billing.gui.dialogs.operation import OperationDialog
+    from desk_billing.gui.dialogs.operation import OperationDialog  # see the module docstring
 
     class ActionDialog(OperationDialog):
         def validate(self) -> Any:
@@ -337,10 +281,10 @@ def action_dialog(
         def confirmation(self, checked: Any) -> Any:
             return live(checked) if live is not None else None
 
-        def work(self, checked: Any) -> Callable[[Any], dict[str, Any]]:
+        def work(self, checked: Any) -> Callable[[Journal], OperationResult]:
             return lambda journal: work(journal, checked)
 
-    dialog = ActionDialog(hub.runner, hub.context, hub.window)
+    dialog = ActionDialog(hub.runner, hub.session, hub.window)
     dialog.setWindowTitle(title)
     dialog.ok_text = ok_text
     dialog.ok_button.setText(ok_text)
@@ -356,132 +300,8 @@ def live_id(object_id: str) -> Callable[[Any], Any]:
     """In live mode, type the object's id to confirm."""
 
     def confirmation(_: Any) -> Any:
-        from desk_billing.core.operations.confirm import LiveConfirmation
+        from desk_billing.core.operations.confirm import LiveConfirmation  # see the docstring
 
         return LiveConfirmation(object_id)
 
     return confirmation
-
-
-def refundable_payments(selection: Selection | None) -> list[Mapping[str, Any]]:
-    """The succeeded payments the detail pane lists (a customer's, or an invoice's)."""
-    if selection is None:
-        return []
-    return [p for p in selection.detail.get("payments") or () if p.get("status") == "succeeded"]
-
-
-def check_refund_from_detail(selection: Selection | None) -> str | None:
-    reason = needs_row(selection)
-    if reason is None and not refundable_payments(selection):
-        return "There is no successful payment to refund in the local copy."
-    return reason
-
-
-def open_refund(hub: ActionHub, target: str) -> QDialog:
-    from desk_billing.gui.dialogs.refund import RefundDialog
-
-    return RefundDialog(hub.runner, hub.context, target, hub.window)
-
-
-def refund_from_detail(hub: ActionHub, selection: Selection | None) -> QDialog:
-    """One payment: its refund dialog; several: a chooser first."""
-    payments = refundable_payments(selection)
-    if len(payments) == 1:
-        return open_refund(hub, str(payments[0]["id"]))
-    return PaymentChooser(hub, payments)
-
-
-class PaymentChooser(QDialog):
-    """Which payment to refund (a customer's payments, newest first)."""
-
-    def __init__(self, hub: ActionHub, payments: Sequence[Mapping[str, Any]]) -> None:
-        super().__init__(hub.window)
-        self.hub = hub
-        self.setWindowTitle("Refund which payment?")
-        self.list = QListWidget()
-        for payment in payments:
-            text = "   ".join(
-                part
-                for part in (
-                    formatting.date_text(payment.get("created")),
-                    formatting.amount_text(payment.get("amount"), payment.get("currency")),
-                    str(payment.get("description") or ""),
-                    str(payment["id"]),
-                )
-                if part
-            )
-            item = QListWidgetItem(text)
-            item.setData(Qt.ItemDataRole.UserRole, payment["id"])
-            self.list.addItem(item)
-        self.list.setCurrentRow(0)
-        self.list.itemActivated.connect(lambda _item: self.accept())
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Refund…")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel("Choose the payment to refund; what is left is checked with Stripe.")
-        )
-        layout.addWidget(self.list)
-        layout.addWidget(buttons)
-        self.resize(560, 320)
-
-    def accept(self) -> None:
-        item = self.list.currentItem()
-        super().accept()
-        if item is not None:
-            target = str(item.data(Qt.ItemDataRole.UserRole))
-            self.hub.show(open_refund(self.hub, target), "refund")
-
-
-class AuditPage(QWidget):
-    """The Audit tab: the journal view, built when first shown (its module imports the SDK)."""
-
-    def __init__(self, hub: ActionHub, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.hub = hub
-        self.view: Any = None
-        self._layout = QVBoxLayout(self)
-        self._layout.setContentsMargins(6, 6, 6, 6)
-        self.retry_action = QAction("Retry unfinished operations", self)
-        self.retry_action.triggered.connect(self.retry)
-        self.export_action = QAction("Export the journal as CSV…", self)
-        self.export_action.triggered.connect(lambda: self.ensure().ask_export())
-        self.reload_action = QAction("Reload the journal", self)
-        self.reload_action.triggered.connect(lambda: self.ensure().reload())
-        hub.register(self, [self.retry_action, self.export_action, self.reload_action])
-        hub.changed.connect(self._operations_changed)
-
-    def ensure(self) -> Any:
-        if self.view is None:
-            from desk_billing.gui.tabs.audit import AuditView
-
-            self.view = AuditView(self.hub.runner, self.hub.context, self)
-            # A retry may have finished operations: the lists re-read what they show.
-            self.view.message.connect(self.hub.message.emit)
-            self.view.resume_button.clicked.connect(self._after_retry)
-            self._layout.addWidget(self.view)
-        return self.view
-
-    def retry(self) -> None:
-        view = self.ensure()
-        self._after_retry()
-        view.resume()
-
-    def _after_retry(self) -> None:
-        # AuditView reports a resume through its message; the lists refresh once it is done.
-        self.view.message.connect(self._refresh_lists, Qt.ConnectionType.SingleShotConnection)
-
-    def _refresh_lists(self, _text: str) -> None:
-        self.hub.changed.emit(None)
-
-    def _operations_changed(self, _changes: Any) -> None:
-        if self.view is not None:
-            self.view.reload()
-
-    def showEvent(self, event: Any) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        self.ensure()

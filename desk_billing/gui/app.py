@@ -1,4 +1,5 @@
-"""QApplication bootstrap: find (or ask for) the key, open the main window, run the event loop."""
+"""QApplication bootstrap: find (or ask for) the key of the session the CLI made, open the main
+window on it, run the event loop."""
 
 from __future__ import annotations
 
@@ -11,15 +12,15 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desk_billing.core.errors import DeskBillingError
-from desk_billing.core.secrets import KeyringStore, SessionKeyStore, resolve_api_key
+from desk_billing.core.secrets import KeyringStore, SessionKeyStore
 from desk_billing.gui.dialogs.errors import show_error
 from desk_billing.gui.dialogs.key_setup import KeySetupDialog
-from desk_billing.gui.main_window import MainWindow, make_session
+from desk_billing.gui.main_window import MainWindow
 from desk_billing.gui.resources import icon_path
 from desk_billing.gui.tasks import TaskError, TaskRunner
 
 if TYPE_CHECKING:
-    from desk_billing.cli import Context
+    from desk_billing.core.account import AccountSession
 
 log = logging.getLogger(__name__)
 
@@ -40,34 +41,30 @@ def _excepthook(kind: type[BaseException], error: BaseException, tb: Any) -> Non
     show_error(QApplication.activeWindow(), TaskError(message, False, error, details))
 
 
-def run(ctx: Context, *, session_keys: SessionKeyStore | None = None, demo: bool = False) -> int:
-    """Open the window for the context's profile; asks for a key on first run."""
+def run(session: AccountSession, *, session_keys: SessionKeyStore | None = None) -> int:
+    """Open the window on the session's account; asks for a key when it has none (first run).
+    `session_keys` holds keys kept for this run only (the demo's, or when no keyring exists)."""
     app = application()
     sys.excepthook = _excepthook
     session_keys = session_keys or SessionKeyStore()
-    profile = ctx.profile
+    profile = session.profile
     try:
-        key = session_keys.get(profile.name) or resolve_api_key(
-            profile.name, KeyringStore(), ctx.env
-        )
+        key = session_keys.get(profile.name) or session.find_key(KeyringStore())
     except DeskBillingError as error:
         log.warning("No usable key for profile %s: %s", profile.name, error)
         key = None
-    if not key:
+    if key:
+        # The key now known, the mode comes from it.
+        opened = session.with_profile(profile, key, session.api_base, demo=session.demo)
+    else:
         runner = TaskRunner()
-        dialog = KeySetupDialog(runner, _profiles(ctx), session_keys, profile.name, ctx.api_base)
+        dialog = KeySetupDialog(runner, session, session_keys, profile.name)
         accepted = dialog.exec()
         runner.shutdown()
-        if not accepted or dialog.result_pair() is None:
+        chosen = dialog.result_session()
+        if not accepted or chosen is None:
             return 0
-        profile, key = dialog.result_pair()  # type: ignore[misc]
-    session = make_session(ctx.paths, ctx.settings, profile, key, ctx.api_base, demo)
-    window = MainWindow(ctx.paths, session, session_keys)
+        opened = chosen
+    window = MainWindow(opened, session_keys)
     window.show()
     return app.exec()
-
-
-def _profiles(ctx: Context) -> Any:
-    from desk_billing.core.profiles import ProfileStore
-
-    return ProfileStore(ctx.paths)

@@ -1,29 +1,36 @@
-"""The main window: a thin shell that assembles tabs, menus, banner and status bar around a session."""
+"""The main window: a thin shell that assembles tabs, menus, banner and status bar around an
+account session, and the one place that learns what changed in the cache (`apply_changes`)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QVBoxLayout, QWidget
 
-from desk_billing.core.profiles import SYNC_INTERVAL_S, AppPaths, ProfileStore
-from desk_billing.core.secrets import KeyringStore, SessionKeyStore, check_key
-from desk_billing.gui.actions import ActionHub, AuditPage
+from desk_billing.core.profiles import SYNC_INTERVAL_S, ProfileStore
+from desk_billing.core.secrets import KeyringStore, SessionKeyStore
+from desk_billing.gui.actions import ActionHub
+from desk_billing.gui.audit_page import AuditPage
 from desk_billing.gui.dialogs.errors import show_error
 from desk_billing.gui.dialogs.key_setup import KeySetupDialog
 from desk_billing.gui.profile_switcher import ProfileSwitcher
-from desk_billing.gui.session import Session, SyncController, open_cache
 from desk_billing.gui.status_bar import Banner, ModeBadge, StatusBar
+from desk_billing.gui.sync_controller import SyncController
 from desk_billing.gui.tabs.activity import ActivityTab
 from desk_billing.gui.tabs.base import ListTab
 from desk_billing.gui.tabs.customers import CustomersTab
 from desk_billing.gui.tabs.invoices import InvoicesTab
 from desk_billing.gui.tabs.payments import PaymentsTab
 from desk_billing.gui.tabs.subscriptions import SubscriptionsTab
-from desk_billing.gui.tasks import TaskError, TaskRunner
+from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
+
+if TYPE_CHECKING:
+    from desk_billing.core.account import AccountSession
+    from desk_billing.core.sync import SyncReport
 
 log = logging.getLogger(__name__)
 
@@ -36,38 +43,37 @@ TAB_CLASSES: tuple[type[ListTab], ...] = (
 )
 
 
-def make_session(
-    paths: AppPaths, settings: Any, profile: Any, key: str, api_base: str | None, demo: bool = False
-) -> Session:
-    """A session for a profile and its key; test or live comes from the key itself."""
-    mode = check_key(key).mode
-    return Session(
-        profile,
-        key,
-        mode,
-        paths.cache_path(profile, mode),
-        settings,
-        api_base or profile.api_base,
-        demo,
-    )
+def badge(session: AccountSession) -> str:
+    """What the mode badge says: DEMO, TEST or LIVE."""
+    return "DEMO" if session.demo else session.mode.upper()
+
+
+def sync_changes(report: SyncReport) -> dict[str, frozenset[str]]:
+    """What a sync changed, in the shape of OperationResult.changed. Its report leaves out the
+    events it applied (they are kept as they arrive), which the Activity tab lists."""
+    from desk_billing.core.sync.common import ALL_ROWS  # loaded by the sync that reported
+
+    changed = dict(report.changed)
+    if report.events_applied:
+        changed.setdefault("events", frozenset({ALL_ROWS}))
+    return changed
 
 
 class MainWindow(QMainWindow):
     def __init__(
         self,
-        paths: AppPaths,
-        session: Session,
+        session: AccountSession,
         session_keys: SessionKeyStore | None = None,
         *,
         sync_on_start: bool = True,
     ) -> None:
         super().__init__()
-        self.paths = paths
+        self.paths = paths = session.paths
         self.profiles = ProfileStore(paths)
         self.session_keys = session_keys or SessionKeyStore()
         self.settings = QSettings(str(paths.config / "window.ini"), QSettings.Format.IniFormat)
         self.runner = TaskRunner(self)
-        self.session: Session | None = None
+        self.session: AccountSession = session
         self.sync: SyncController | None = None
         self.tabs_by_class: dict[type[ListTab], ListTab] = {}
         self.operations: ActionHub | None = None
@@ -143,7 +149,7 @@ class MainWindow(QMainWindow):
         self._tick.start()
 
     # -- sessions -------------------------------------------------------------------------
-    def set_session(self, session: Session) -> None:
+    def set_session(self, session: AccountSession) -> None:
         """Show another account: new tabs over its cache, its own sync."""
         if self.sync is not None:
             self.sync.stop()
@@ -153,8 +159,9 @@ class MainWindow(QMainWindow):
         sync = SyncController(session, self.runner, self)
         if self.operations is not None:
             self.operations.deleteLater()
-        self.operations = operations = ActionHub(self.runner, session, sync.gateway, self)
+        self.operations = operations = ActionHub(self.runner, session, self)
         self.operations.message.connect(lambda text: self.status.show_message(text, 10000))
+        self.operations.changed.connect(self.apply_changes)
 
         def opened(last_sync: Any) -> None:
             self.status.set_last_sync(last_sync)
@@ -162,9 +169,10 @@ class MainWindow(QMainWindow):
             operations.resume_unfinished()
 
         # The db lane runs one query at a time in order, so the tabs' first queries find the file.
-        self.runner.run(
-            open_cache_task(session), success=opened, error=self.report_error, lane="db"
-        )
+        def open_cache(control: TaskControl) -> float | None:
+            return session.last_sync_at()  # creates or migrates the file
+
+        self.runner.run(open_cache, success=opened, error=self.report_error, lane="db")
         current = self.settings.value("window/tab", 0, type=int)
         self.tabs.blockSignals(True)  # the Actions menu follows once the new tabs are in
         while self.tabs.count():
@@ -178,7 +186,6 @@ class MainWindow(QMainWindow):
             tab.error.connect(self.report_error)
             tab.restore_state(self.settings)
             tab.install_actions(self.operations)
-            self.operations.changed.connect(tab.refresh)
             self.tabs.addTab(tab, cls.title)
             self.tabs_by_class[cls] = tab
         self.audit = AuditPage(self.operations)
@@ -189,12 +196,12 @@ class MainWindow(QMainWindow):
 
         profile = session.profile
         account = profile.account_name or profile.account_id or "account not checked yet"
-        self.status.set_account(session.badge, f"{account}  ·  profile {profile.name}")
-        self.toolbar_badge.set_mode(session.badge)
+        self.status.set_account(badge(session), f"{account}  ·  profile {profile.name}")
+        self.toolbar_badge.set_mode(badge(session))
         self.status.set_connection("")
         self.switcher.set_profiles(self.profiles.all(), profile, session.demo)
         title = f"desk-billing — {account}"
-        self.setWindowTitle(f"{title} [{session.badge}]")
+        self.setWindowTitle(f"{title} [{badge(session)}]")
         self.banner.clear()
         if session.mode == "live" and not session.demo:
             self.banner.show_message("live", "LIVE mode: these are real customers and real money.")
@@ -214,12 +221,10 @@ class MainWindow(QMainWindow):
         if not key:
             self.add_profile(name)
             return
-        self.set_session(make_session(self.paths, self.session.settings, profile, key, None))
+        self.set_session(self.session.with_profile(profile, key))
 
     def add_profile(self, name: str = "") -> KeySetupDialog:
-        dialog = KeySetupDialog(
-            self.runner, self.profiles, self.session_keys, name or "", self.session.api_base, self
-        )
+        dialog = KeySetupDialog(self.runner, self.session, self.session_keys, name or "", self)
         dialog.accepted.connect(lambda: self._profile_added(dialog))
         dialog.rejected.connect(
             lambda: self.switcher.set_profiles(
@@ -233,12 +238,19 @@ class MainWindow(QMainWindow):
         return self.add_profile(self.session.profile.name)
 
     def _profile_added(self, dialog: KeySetupDialog) -> None:
-        pair = dialog.result_pair()
-        if pair is not None:
-            profile, key = pair
-            self.set_session(
-                make_session(self.paths, self.session.settings, profile, key, dialog._api_base)
-            )
+        session = dialog.result_session()
+        if session is not None:
+            self.set_session(session)
+
+    # -- what changed --------------------------------------------------------------------
+    @Slot(object)
+    def apply_changes(self, changed: Mapping[str, frozenset[str]]) -> None:
+        """The one hook for what changed in the cache: an operation's result, a resume of the
+        journal, a sync. Every page re-reads the rows it shows of those tables."""
+        for tab in self.tabs_by_class.values():
+            tab.refresh(changed)
+        if self.audit is not None:
+            self.audit.refresh(changed)
 
     # -- sync -----------------------------------------------------------------------------
     def sync_now(self) -> None:
@@ -250,11 +262,7 @@ class MainWindow(QMainWindow):
         self.status.set_last_sync(self.sync.last_sync_at)
         if self.banner.kind not in ("live", "demo"):
             self.banner.clear()
-        changed = dict(getattr(report, "changed", None) or {})
-        if getattr(report, "events_applied", 0):  # events are kept as they arrive, not reported
-            changed.setdefault("events", frozenset({"*"}))
-        for tab in self.tabs_by_class.values():
-            tab.refresh(changed)
+        self.apply_changes(sync_changes(report))
         objects = sum((getattr(report, "objects", None) or {}).values())
         self.status.show_message(f"Sync done: {objects:,} objects updated.", 5000)
 
@@ -341,12 +349,3 @@ class MainWindow(QMainWindow):
             self.sync.stop()
         self.runner.shutdown()
         super().closeEvent(event)
-
-
-def open_cache_task(session: Session) -> Any:
-    path = session.cache_path
-
-    def task(control: Any) -> Any:
-        return open_cache(path)
-
-    return task

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desk_billing.core.pdfs import SavedPdf, copy_pdf, fetch_preview
 from desk_billing.core.profiles import AppPaths
+from desk_billing.gui.dialogs.pdf_export import PdfExportDialog
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
 
 
@@ -151,14 +152,13 @@ class PdfPreviewDialog(QDialog):
 
 
 def _gateway_of(widget: QWidget) -> Callable[[], Any] | None:
-    """The main window's gateway opener (its SyncController builds it once, on a worker)."""
-    sync = getattr(widget.window(), "sync", None)
-    return getattr(sync, "gateway", None)
+    """The open account's gateway opener (`AccountSession.gateway`: built once, on a worker)."""
+    session = getattr(widget.window(), "session", None)
+    return getattr(session, "gateway", None)
 
 
 def install_pdf_actions(tab: Any, bar: QHBoxLayout) -> None:
     """The Invoices tab's PDF buttons: preview the selected invoice, export a period's PDFs."""
-    from desk_billing.gui.dialogs.pdf_export import PdfExportDialog
 
     def preview() -> None:
         gateway, invoice_id = _gateway_of(tab), tab.selected_id()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
+from desk_billing.core.account import AccountSession
 from desk_billing.core.profiles import MAX_NETWORK_RETRIES, AppPaths, Profile, Settings
-from desk_billing.gui.main_window import MainWindow, make_session
+from desk_billing.gui.main_window import MainWindow
 from desk_billing.sandbox import Sandbox
 from tests.gui.seed import TEST_KEY, Seeded, client_for, seed_account
 from tests.sandbox.conftest import every_response_has_stripes_shape  # noqa: F401 - autouse
@@ -18,12 +17,6 @@ ALL_READ_WRITE = dict.fromkeys(
      "subscription", "invoice", "credit_note", "event", "balance", "account"],
     "write",
 )  # fmt: skip
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
 
 
 @pytest.fixture
@@ -41,7 +34,8 @@ def open_window(qtbot, sandbox):
         settings = Settings.load(paths)
         settings.set(MAX_NETWORK_RETRIES, 0)  # offline tests fail fast
         profile = Profile("gui-test", "test", account_name="GUI test account", api_base=sandbox.url)
-        window = MainWindow(paths, make_session(paths, settings, profile, key, sandbox.url))
+        session = AccountSession(paths, profile, key=key, api_base=sandbox.url, settings=settings)
+        window = MainWindow(session)
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()

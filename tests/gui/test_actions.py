@@ -5,18 +5,17 @@ the task runner, and the lists, the journal and the detail pane show the result.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 
 import orjson
 import pytest
 from PySide6.QtCore import Qt
 
+from desk_billing.core.account import AccountSession
 from desk_billing.core.cache import Cache
-from desk_billing.core.gateway import Gateway
-from desk_billing.core.operations import Journal, entries
+from desk_billing.core.journal import Journal, OperationResult, entries
 from desk_billing.core.operations.refunds import plan_refund
 from desk_billing.core.profiles import MAX_NETWORK_RETRIES, AppPaths, Profile, Settings
-from desk_billing.gui.main_window import MainWindow, make_session
+from desk_billing.gui.main_window import MainWindow
 from desk_billing.gui.tabs import payments as payments_tab
 from desk_billing.gui.tabs.customers import CustomersTab
 from desk_billing.gui.tabs.invoices import InvoicesTab
@@ -27,12 +26,13 @@ from tests.gui.conftest import ALL_READ_WRITE
 from tests.gui.seed import TEST_KEY
 
 LIVE_KEY = "rk_" + "live_guiactions0000000000001"
+pytestmark = pytest.mark.sandbox(seed="demo")
 
 
 @pytest.fixture
-def demo() -> Iterator[Sandbox]:
-    with Sandbox(seed="demo") as sb:
-        yield sb
+def demo(sandbox: Sandbox) -> Sandbox:
+    """The test's sandbox, seeded as the demo account."""
+    return sandbox
 
 
 @pytest.fixture
@@ -46,10 +46,10 @@ def open_demo(qtbot, demo):
         settings.set(MAX_NETWORK_RETRIES, 0)
         mode = "live" if "_live_" in key else "test"
         profile = Profile("actions", mode, account_name="Demo", api_base=demo.url)
-        session = make_session(paths, settings, profile, key, demo.url)
+        session = AccountSession(paths, profile, key=key, api_base=demo.url, settings=settings)
         if before is not None:
             before(session)
-        window = MainWindow(paths, session)
+        window = MainWindow(session)
         qtbot.addWidget(window)
         window.resize(1280, 800)
         window.show()
@@ -91,11 +91,17 @@ def enabled(tab) -> set[str]:
     return {name for name, action in tab.action_bar.qactions.items() if action.isEnabled()}
 
 
-def confirm(qtbot, window: MainWindow) -> dict:
+def run(qtbot, window: MainWindow) -> OperationResult:
+    """Press the open dialog's OK and wait for the operation's result."""
     dialog = window.operations.dialog
     with qtbot.waitSignal(dialog.completed, timeout=15000) as caught:
         dialog.ok_button.click()
     return caught.args[0]
+
+
+def confirm(qtbot, window: MainWindow) -> dict:
+    """Press OK; the object Stripe returned."""
+    return run(qtbot, window).object
 
 
 def test_refund_from_the_payments_tab_shows_in_the_list_and_the_journal(open_demo, qtbot, demo):
@@ -133,6 +139,42 @@ def test_refund_from_the_payments_tab_shows_in_the_list_and_the_journal(open_dem
     qtbot.waitUntil(lambda: view.model.rowCount() >= 1, timeout=5000)
     (entry,) = [e for e in view.model.entries if e.result_id == refund["id"]]
     assert (entry.kind, entry.status, entry.amount) == ("refund.create", "succeeded", 500)
+
+
+def test_a_refund_updates_the_lists_from_its_result_without_a_sync(open_demo, qtbot, demo):
+    window = open_demo()
+    window.sync.stop()  # from here on, what the lists show comes from the refund's result
+    synced_at = window.sync.last_sync_at
+    tab = window.tab(PaymentsTab)
+    window.tabs.setCurrentWidget(tab)
+    tab.kind_box.setCurrentText("Charges")
+    charge = next(
+        c
+        for c in cached(window, "charges", "status = 'succeeded'")
+        if c["captured"] and not c["amount_refunded"] and c["currency"] == "eur"
+    )
+    select(qtbot, window, tab, charge["id"])
+    refunded = tab.model.spec.index_of("amount_refunded")
+
+    def shown() -> str:
+        return tab.model.index(tab.model.row_of(charge["id"]), refunded).data()
+
+    assert shown() == "€0.00"
+    tab.action_bar.action("refund").trigger()
+    dialog = window.operations.dialog
+    qtbot.waitUntil(lambda: dialog.refundable is not None, timeout=10000)
+    dialog.amount.setText("5")
+    result = run(qtbot, window)
+    refund = result.object
+    assert result.changed["refunds"] == {refund["id"]}
+    assert result.changed["charges"] == {charge["id"]}
+    assert result.changed["payment_intents"] == {charge["payment_intent"]}
+    qtbot.waitUntil(lambda: shown() == "€5.00", timeout=5000)
+    tab.kind_box.setCurrentText("Refunds")
+    tab.search.clear()
+    tab.apply_query()
+    qtbot.waitUntil(lambda: tab.model.row_of(refund["id"]) is not None, timeout=5000)
+    assert window.sync.last_sync_at == synced_at and not window.sync.running
 
 
 def test_invoice_actions_follow_the_status_and_void_updates_the_list(open_demo, qtbot):
@@ -271,9 +313,9 @@ def test_resume_at_start_settles_a_pending_refund(open_demo, qtbot, demo):
         if p["status"] == "succeeded" and p["id"] not in refunded
     )
 
-    def crash_a_refund(session) -> None:
-        with Cache.open(session.cache_path) as cache:
-            gateway = Gateway.from_profile(session.profile, session.api_key, session.api_base)
+    def crash_a_refund(session: AccountSession) -> None:
+        with session.cache() as cache:
+            gateway = session.gateway()
             journal = CrashingJournal(cache, gateway, session.profile.name)
             with pytest.raises(SimulatedCrash):
                 journal.run(plan_refund(gateway, pi["id"], "1.00").request())

@@ -8,14 +8,14 @@ import csv
 import pytest
 import stripe
 
-from desk_billing.core.cache import Cache, lists
-from desk_billing.core.gateway import Gateway
-from desk_billing.core.operations import entries
-from desk_billing.core.profiles import Profile
+from desk_billing.core.account import AccountSession
+from desk_billing.core.cache import lists
+from desk_billing.core.journal import entries
+from desk_billing.core.profiles import AppPaths, Profile
 from desk_billing.gui.dialogs.customer_edit import CustomerDeleteDialog, CustomerEditDialog
 from desk_billing.gui.dialogs.new_invoice import NewInvoiceDialog
 from desk_billing.gui.dialogs.new_subscription import NewSubscriptionDialog
-from desk_billing.gui.dialogs.operation import OperationContext
+from desk_billing.gui.dialogs.operation import OperationDialog
 from desk_billing.gui.dialogs.refund import RefundDialog
 from desk_billing.gui.table_model import CacheTableModel
 from desk_billing.gui.tabs.audit import AuditView
@@ -46,32 +46,31 @@ def client(sandbox):
 
 
 @pytest.fixture
-def make_context(sandbox, tmp_path):
-    def make(key: str = KEY) -> OperationContext:
-        mode = "live" if "_live_" in key else "test"
-        return OperationContext(
-            tmp_path / f"cache-{mode}.sqlite3",
-            lambda: Gateway.from_profile(Profile("gui"), key, sandbox.url),
-            "gui",
-            mode,
-        )
+def make_session(sandbox):
+    def make(key: str = KEY) -> AccountSession:
+        return AccountSession(AppPaths.from_env(), Profile("gui"), key=key, api_base=sandbox.url)
 
     return make
 
 
-def _list(qtbot, runner, spec, context):
-    with Cache.open(context.cache_path):
+def _list(qtbot, runner, spec, session):
+    with session.cache():
         pass  # the file and schema exist before the read-only list connection opens it
-    model = CacheTableModel(spec, runner, context.cache_path)
+    model = CacheTableModel(spec, runner, session.cache_path)
     with qtbot.waitSignal(model.loaded, timeout=5000):
         model.reload()
     return model
 
 
+def _refreshes(dialog: OperationDialog, model: CacheTableModel) -> None:
+    """The list re-reads what the dialog's operation wrote (the main window's hook does this)."""
+    dialog.completed.connect(lambda result: model.refresh(result.changed))
+
+
 def _submit_and_wait(qtbot, dialog):
     with qtbot.waitSignal(dialog.completed, timeout=10000) as caught:
         dialog.ok_button.click()
-    return caught.args[0]
+    return caught.args[0].object
 
 
 def _paid(client, amount=2000):
@@ -86,8 +85,8 @@ def _paid(client, amount=2000):
     )
 
 
-def _open_refund(qtbot, runner, context, target):
-    dialog = RefundDialog(runner, context, target)
+def _open_refund(qtbot, runner, session, target):
+    dialog = RefundDialog(runner, session, target)
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitUntil(
@@ -97,12 +96,12 @@ def _open_refund(qtbot, runner, context, target):
 
 
 def test_refund_dialog_validates_inline_and_the_refund_appears_in_the_list(
-    qtbot, runner, client, make_context, sandbox
+    qtbot, runner, client, make_session, sandbox
 ):
-    context = make_context()
+    session = make_session()
     pi = _paid(client)
-    refunds = _list(qtbot, runner, lists.REFUNDS, context)
-    dialog = _open_refund(qtbot, runner, context, pi.id)
+    refunds = _list(qtbot, runner, lists.REFUNDS, session)
+    dialog = _open_refund(qtbot, runner, session, pi.id)
     assert dialog.remaining_label.text() == "€20.00 of €20.00"
     for typed, sentence in [
         ("abc", "'abc' is not an amount; type digits such as 12.50."),
@@ -117,26 +116,26 @@ def test_refund_dialog_validates_inline_and_the_refund_appears_in_the_list(
     assert list(sandbox.state.newest_first("refunds")) == []
     dialog.amount.setText("7,50")
     dialog.reason.setCurrentIndex(dialog.reason.findData("requested_by_customer"))
-    dialog.changed.connect(refunds.refresh)
+    _refreshes(dialog, refunds)
     refund = _submit_and_wait(qtbot, dialog)
     assert (refund["amount"], refund["reason"]) == (750, "requested_by_customer")
     qtbot.waitUntil(lambda: refunds.row_of(refund["id"]) is not None, timeout=5000)
     assert not dialog.isVisible()
 
 
-def test_refund_of_a_fully_refunded_payment_is_disabled(qtbot, runner, client, make_context):
+def test_refund_of_a_fully_refunded_payment_is_disabled(qtbot, runner, client, make_session):
     pi = _paid(client)
     client.v1.refunds.create({"payment_intent": pi.id})
-    dialog = _open_refund(qtbot, runner, make_context(), pi.id)
+    dialog = _open_refund(qtbot, runner, make_session(), pi.id)
     assert dialog.message.text() == f"Charge {pi.latest_charge} has already been fully refunded."
     assert not dialog.ok_button.isEnabled()
 
 
-def test_live_refund_needs_the_amount_typed(qtbot, runner, client, make_context, sandbox):
+def test_live_refund_needs_the_amount_typed(qtbot, runner, client, make_session, sandbox):
     sandbox.register_restricted_key(LIVE, ALL_WRITE)
-    context = make_context(LIVE)
+    session = make_session(LIVE)
     pi = _paid(client)
-    dialog = _open_refund(qtbot, runner, context, pi.id)
+    dialog = _open_refund(qtbot, runner, session, pi.id)
     dialog.amount.setText("5")
     dialog.ok_button.click()
     confirm = dialog.live_dialog
@@ -156,22 +155,22 @@ def test_live_refund_needs_the_amount_typed(qtbot, runner, client, make_context,
 
 
 def test_restricted_key_disables_the_refund_with_stripes_reason(
-    qtbot, runner, client, make_context, sandbox
+    qtbot, runner, client, make_session, sandbox
 ):
     rk = "rk_test_guinorefundwrite0000"
     sandbox.register_restricted_key(rk, {**ALL_WRITE, "refund": "read"})
     pi = _paid(client)
-    dialog = _open_refund(qtbot, runner, make_context(rk), pi.id)
+    dialog = _open_refund(qtbot, runner, make_session(rk), pi.id)
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: "rak_refund_write" in dialog.message.text(), timeout=10000)
     assert not dialog.ok_button.isEnabled()
     assert "rak_refund_write" in dialog.ok_button.toolTip()
 
 
-def test_customer_dialogs_create_edit_delete(qtbot, runner, make_context):
-    context = make_context()
-    customers = _list(qtbot, runner, lists.CUSTOMERS, context)
-    dialog = CustomerEditDialog(runner, context)
+def test_customer_dialogs_create_edit_delete(qtbot, runner, make_session):
+    session = make_session()
+    customers = _list(qtbot, runner, lists.CUSTOMERS, session)
+    dialog = CustomerEditDialog(runner, session)
     qtbot.addWidget(dialog)
     dialog.ok_button.click()
     assert dialog.message.text() == "Give the customer a name or an email address."
@@ -185,33 +184,33 @@ def test_customer_dialogs_create_edit_delete(qtbot, runner, make_context):
     assert dialog.message.text() == "Metadata line 1 needs the form key=value."
     dialog.metadata.setPlainText("internal_id=C-7")
     dialog.address["country"].setText("de")
-    dialog.changed.connect(customers.refresh)
+    _refreshes(dialog, customers)
     created = _submit_and_wait(qtbot, dialog)
     assert created["metadata"]["internal_id"] == "C-7"
     qtbot.waitUntil(lambda: customers.row_of(created["id"]) is not None, timeout=5000)
 
-    edit = CustomerEditDialog(runner, context, created)
+    edit = CustomerEditDialog(runner, session, created)
     qtbot.addWidget(edit)
     assert edit.name.text() == "Grace" and "internal_id=C-7" in edit.metadata.toPlainText()
     edit.name.setText("Grace Hopper")
     assert _submit_and_wait(qtbot, edit)["name"] == "Grace Hopper"
 
-    delete = CustomerDeleteDialog(runner, context, created["id"])
+    delete = CustomerDeleteDialog(runner, session, created["id"])
     qtbot.addWidget(delete)
     delete.typed.setText("cus_wrong")
     delete.ok_button.click()
     assert delete.message.text() == f"Type {created['id']} to confirm the deletion."
     delete.typed.setText(created["id"])
-    delete.changed.connect(customers.refresh)
+    _refreshes(delete, customers)
     assert _submit_and_wait(qtbot, delete)["deleted"] is True
     qtbot.waitUntil(lambda: customers.row_of(created["id"]) is None, timeout=5000)
 
 
-def test_new_invoice_dialog(qtbot, runner, client, make_context):
-    context = make_context()
+def test_new_invoice_dialog(qtbot, runner, client, make_session):
+    session = make_session()
     customer = client.v1.customers.create({"name": "Ada", "email": "ada@example.com"})
-    invoices = _list(qtbot, runner, lists.INVOICES, context)
-    dialog = NewInvoiceDialog(runner, context, customer.id)
+    invoices = _list(qtbot, runner, lists.INVOICES, session)
+    dialog = NewInvoiceDialog(runner, session, customer.id)
     qtbot.addWidget(dialog)
     dialog.ok_button.click()
     assert dialog.message.text() == "Add at least one line."
@@ -226,7 +225,7 @@ def test_new_invoice_dialog(qtbot, runner, client, make_context):
     extra[0].setText("Travel")
     extra[2].setText("30")
     dialog.memo.setText("Thank you")
-    dialog.changed.connect(invoices.refresh)
+    _refreshes(dialog, invoices)
     invoice = _submit_and_wait(qtbot, dialog)
     assert (invoice["status"], invoice["total"], invoice["description"]) == (
         "open",
@@ -237,10 +236,10 @@ def test_new_invoice_dialog(qtbot, runner, client, make_context):
 
 
 def test_new_subscription_dialog_live_needs_the_customer_id_typed(
-    qtbot, runner, client, make_context, sandbox
+    qtbot, runner, client, make_session, sandbox
 ):
     sandbox.register_restricted_key(LIVE, ALL_WRITE)
-    context = make_context(LIVE)
+    session = make_session(LIVE)
     customer = client.v1.customers.create(
         {"name": "Ada", "payment_method": "pm_card_visa",
          "invoice_settings": {"default_payment_method": "pm_card_visa"}}
@@ -250,8 +249,8 @@ def test_new_subscription_dialog_live_needs_the_customer_id_typed(
         {"product": product.id, "unit_amount": 900, "currency": "eur",
          "recurring": {"interval": "month"}}
     )  # fmt: skip
-    subscriptions = _list(qtbot, runner, lists.SUBSCRIPTIONS, context)
-    dialog = NewSubscriptionDialog(runner, context, customer.id)
+    subscriptions = _list(qtbot, runner, lists.SUBSCRIPTIONS, session)
+    dialog = NewSubscriptionDialog(runner, session, customer.id)
     qtbot.addWidget(dialog)
     dialog.prices.setText("plan_old")
     dialog.ok_button.click()
@@ -262,22 +261,22 @@ def test_new_subscription_dialog_live_needs_the_customer_id_typed(
     dialog.methods["card"].setChecked(True)
     dialog.ok_button.click()
     dialog.live_dialog.typed.setText(customer.id)
-    dialog.changed.connect(subscriptions.refresh)
+    _refreshes(dialog, subscriptions)
     with qtbot.waitSignal(dialog.completed, timeout=10000) as caught:
         dialog.live_dialog.confirm_button.click()
-    sub = caught.args[0]
+    sub = caught.args[0].object
     assert sub["status"] == "trialing" and sub["items"]["data"][0]["quantity"] == 3
     assert sub["payment_settings"]["payment_method_types"] == ["card", "sepa_debit"]
     qtbot.waitUntil(lambda: subscriptions.row_of(sub["id"]) is not None, timeout=5000)
 
 
-def test_audit_view_lists_the_journal_and_exports_csv(qtbot, runner, make_context, tmp_path):
-    context = make_context()
-    dialog = CustomerEditDialog(runner, context)
+def test_audit_view_lists_the_journal_and_exports_csv(qtbot, runner, make_session, tmp_path):
+    session = make_session()
+    dialog = CustomerEditDialog(runner, session)
     qtbot.addWidget(dialog)
     dialog.name.setText("Audit me")
     created = _submit_and_wait(qtbot, dialog)
-    view = AuditView(runner, context)
+    view = AuditView(runner, session)
     qtbot.addWidget(view)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=5000)
     texts = [view.model.index(0, c).data() for c in range(view.model.columnCount())]
@@ -287,5 +286,5 @@ def test_audit_view_lists_the_journal_and_exports_csv(qtbot, runner, make_contex
         view.export(path)
     (row,) = csv.DictReader(path.open(encoding="utf-8"))
     assert (row["kind"], row["result_id"]) == ("customer.create", created["id"])
-    with Cache.open(context.cache_path) as cache:
+    with session.cache() as cache:
         assert [e.status for e in entries(cache)] == ["succeeded"]

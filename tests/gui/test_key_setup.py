@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from desk_billing.core.profiles import AppPaths, ProfileStore
+from desk_billing.core.account import AccountSession
+from desk_billing.core.profiles import AppPaths, Profile, ProfileStore
 from desk_billing.core.secrets import SERVICE, SessionKeyStore
 from desk_billing.gui.dialogs.key_setup import KeySetupDialog
 from desk_billing.gui.tasks import TaskRunner
@@ -11,8 +12,10 @@ from tests.gui.seed import TEST_KEY
 
 def make_dialog(qtbot, sandbox):
     runner = TaskRunner()
-    store = ProfileStore(AppPaths.from_env())
-    dialog = KeySetupDialog(runner, store, SessionKeyStore(), "main", sandbox.url)
+    paths = AppPaths.from_env()
+    store = ProfileStore(paths)
+    first_run = AccountSession(paths, Profile("main"), api_base=sandbox.url)
+    dialog = KeySetupDialog(runner, first_run, SessionKeyStore(), "main")
     qtbot.addWidget(dialog)
     return dialog, store, runner
 
@@ -28,6 +31,9 @@ def test_key_is_checked_and_stored_in_the_keyring(qtbot, sandbox, memory_keyring
     assert memory_keyring.passwords[(SERVICE, "main")] == TEST_KEY
     profile = store.find("main")
     assert profile.account_id == sandbox.state.account_id and profile.mode == "test"
+    opened = dialog.result_session()  # the window opens this account next
+    assert (opened.profile, opened.mode, opened.api_base) == (profile, "test", sandbox.url)
+    assert opened.api_key() == TEST_KEY and TEST_KEY not in repr(opened)
     runner.shutdown()
 
 

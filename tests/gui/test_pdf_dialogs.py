@@ -20,26 +20,26 @@ NAMES = ["Zoë Müller", "株式会社テスト", "Acme Corp", "Ελένη", "Jo
 
 
 @pytest.fixture(scope="module")
-def account():
+def account(module_sandbox: Sandbox):
     """A sandbox with 30 paid invoices and one draft."""
-    with Sandbox() as sb:
-        client = sdk_client(sb)
-        paid = []
-        for i in range(30):
-            customer = client.v1.customers.create(
-                {
-                    "name": NAMES[i % len(NAMES)],
-                    "payment_method": "pm_card_visa",
-                    "invoice_settings": {"default_payment_method": "pm_card_visa"},
-                }
-            )
-            invoice = client.v1.invoices.create({"customer": customer.id, "currency": "eur"})
-            client.v1.invoice_items.create(
-                {"customer": customer.id, "invoice": invoice.id, "amount": 1000 + i}
-            )
-            paid.append(client.v1.invoices.pay(invoice.id).id)
-        draft = client.v1.invoices.create({"customer": customer.id}).id
-        yield sb, paid, draft
+    sb = module_sandbox
+    client = sdk_client(sb)
+    paid = []
+    for i in range(30):
+        customer = client.v1.customers.create(
+            {
+                "name": NAMES[i % len(NAMES)],
+                "payment_method": "pm_card_visa",
+                "invoice_settings": {"default_payment_method": "pm_card_visa"},
+            }
+        )
+        invoice = client.v1.invoices.create({"customer": customer.id, "currency": "eur"})
+        client.v1.invoice_items.create(
+            {"customer": customer.id, "invoice": invoice.id, "amount": 1000 + i}
+        )
+        paid.append(client.v1.invoices.pay(invoice.id).id)
+    draft = client.v1.invoices.create({"customer": customer.id}).id
+    return sb, paid, draft
 
 
 @pytest.fixture

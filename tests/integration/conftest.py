@@ -22,12 +22,6 @@ TEST_KEY = "sk_test_integration0000000000"
 SEED_EACH = 110  # more than one page of every kind
 
 
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
-
-
 def sdk_client(sb: Sandbox) -> stripe.StripeClient:
     """The official SDK, typed objects: a different path from the engine's raw pages."""
     return stripe.StripeClient(TEST_KEY, base_addresses={"api": sb.url}, max_network_retries=0)

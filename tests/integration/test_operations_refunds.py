@@ -18,23 +18,19 @@ import pytest
 import stripe
 
 from desk_billing.cli import main
+from desk_billing.core.account import AccountSession
 from desk_billing.core.cache import Cache
-from desk_billing.core.operations import entries
-from desk_billing.core.operations.journal import TEST_KILL_ENV
+from desk_billing.core.errors import ValidationError
+from desk_billing.core.journal import JOURNAL_TABLE, TEST_KILL_ENV, entries
+from desk_billing.core.operations.refunds import refund
 from desk_billing.core.profiles import AppPaths, Profile
-from desk_billing.sandbox import Sandbox
 
 # a server-side confirmation with automatic payment methods needs a return_url otherwise
 NO_REDIRECTS = {"automatic_payment_methods": {"enabled": True, "allow_redirects": "never"}}
 
 KEY = "sk_test_operationsrefunds0000"
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def sandbox():
-    with Sandbox(fault_seed=1) as sb:
-        yield sb
+pytestmark = pytest.mark.sandbox(fault_seed=1)
 
 
 @pytest.fixture
@@ -290,6 +286,46 @@ def test_pending_refund_followed_until_final(sandbox, client, env, capsys):
         (refund_id,) = cache.ids("refunds")
         assert cache.get("refunds", refund_id)["status"] == "succeeded"
         assert cache.get("charges", pi.latest_charge)["amount_refunded"] == 2000
+
+
+def _session(sandbox) -> AccountSession:
+    return AccountSession(AppPaths.from_env(), Profile("default"), key=KEY, api_base=sandbox.url)
+
+
+def test_a_refunds_result_lists_the_refund_its_charge_and_its_payment(sandbox, client):
+    pi = _paid(client)
+    with _session(sandbox).journal() as journal:
+        result = refund(journal, pi.id, "5", "duplicate")
+        charge = journal.cache.get("charges", pi.latest_charge)
+    made = result.object
+    assert (made["amount"], made["reason"], result.entry.status) == (500, "duplicate", "succeeded")
+    assert result.changed == {
+        "refunds": {made["id"]},
+        "charges": {pi.latest_charge},
+        "payment_intents": {pi.id},
+        JOURNAL_TABLE: {str(result.entry.id)},
+    }
+    assert charge["amount_refunded"] == 500  # what `changed` names is in the cache already
+
+
+def test_a_refund_is_not_sent_when_what_the_person_saw_changed(sandbox, client):
+    pi = _paid(client)
+    seen = 2000  # "all that is left" when the dialog opened
+    client.v1.refunds.create({"payment_intent": pi.id, "amount": 500})  # another desk
+    with _session(sandbox).journal() as journal:
+        with pytest.raises(ValidationError, match="changed meanwhile"):
+            refund(journal, pi.id, None, expect=seen)
+        asked = []
+        with pytest.raises(ValidationError, match="not confirmed"):
+            refund(journal, pi.id, "3", confirm=lambda plan: _refuse(asked, plan))
+        assert entries(journal.cache) == []
+    assert asked == ["Partial refund of €3.00 on " + pi.id]
+    assert [r["amount"] for r in _refunds(sandbox, pi.id)] == [500]
+
+
+def _refuse(asked: list[str], plan) -> None:
+    asked.append(plan.describe())
+    raise ValidationError("The refund was not confirmed.")
 
 
 class _Stdin:

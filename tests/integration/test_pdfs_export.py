@@ -70,12 +70,9 @@ class Counting:
 
 
 @pytest.fixture(scope="module")
-def demo():
-    sb = Sandbox()
-    sb.start()
-    sb.seed("demo")  # after start: the seeded invoice_pdf links carry the server's address
-    yield sb
-    sb.stop()
+def demo(module_sandbox: Sandbox) -> Sandbox:
+    module_sandbox.seed("demo")  # after start: the seeded invoice_pdf links carry its address
+    return module_sandbox
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,6 @@ import os
 import random
 import sys
 import threading
-from collections.abc import Iterator
 
 import orjson
 import pytest
@@ -28,11 +27,10 @@ from tests.integration.conftest import (
 
 
 @pytest.fixture(scope="module")
-def populated() -> Iterator[Sandbox]:
+def populated(module_sandbox: Sandbox) -> Sandbox:
     """One seeded account shared by the tests that only read it."""
-    with Sandbox() as sb:
-        populate(sdk_client(sb))
-        yield sb
+    populate(sdk_client(module_sandbox))
+    return module_sandbox
 
 
 def test_backfill_equals_the_server_for_every_kind_incl_canceled_subscriptions(populated, tmp_path):

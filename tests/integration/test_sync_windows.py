@@ -16,10 +16,9 @@ from tests.integration.conftest import assert_cache_equals_server, make_gateway,
 
 
 @pytest.fixture(scope="module")
-def bulk() -> Sandbox:
-    with Sandbox() as sb:
-        sb.seed("bulk", each=250)  # 650 payment intents and charges: several pages each
-        yield sb
+def bulk(module_sandbox: Sandbox) -> Sandbox:
+    module_sandbox.seed("bulk", each=250)  # 650 payment intents and charges: several pages each
+    return module_sandbox
 
 
 def _windows(cache: Cache, table: str) -> list[dict]:

@@ -23,13 +23,6 @@ NO_REDIRECTS = {"automatic_payment_methods": {"enabled": True, "allow_redirects"
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    """A fresh, empty sandbox account on a free loopback port."""
-    with Sandbox() as sb:
-        yield sb
-
-
-@pytest.fixture
 def client(sandbox: Sandbox) -> stripe.StripeClient:
     """The official SDK pointed at the sandbox (no retries, so every error surfaces)."""
     return stripe.StripeClient(TEST_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)

@@ -113,10 +113,10 @@ def test_bad_profile_name_is_a_one_line_error(capsys):
 
 
 def test_unexpected_errors_go_to_the_log_not_the_terminal(capsys, desk_home, monkeypatch):
-    def broken(ctx, args):
+    def broken(session, args):
         raise RuntimeError("internal detail sk_test_51HqLyjWDarjtT1zdp7dcXa0")
 
-    monkeypatch.setattr("desk_billing.cli._info", broken)
+    monkeypatch.setattr("desk_billing.cli.info.show_info", broken)
     assert main(["info"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "RuntimeError" in err and "internal detail" not in err

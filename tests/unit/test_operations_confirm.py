@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import stripe
-
 from desk_billing.core.errors import (
     AuthenticationError,
+    IdempotencyConflict,
     NetworkError,
     PermissionDenied,
     RateLimited,
     StripeAPIError,
 )
+from desk_billing.core.journal.retry import RetryPolicy, definitive, retryable
 from desk_billing.core.operations.confirm import LiveConfirmation, needs_confirmation
-from desk_billing.core.operations.journal import Journal, RetryPolicy
 
 
 def test_typed_amount_or_id_confirms_and_nothing_else():
@@ -27,22 +26,23 @@ def test_typed_amount_or_id_confirms_and_nothing_else():
 
 
 def test_only_ambiguous_errors_are_retried():
-    assert Journal._retryable(NetworkError("x"))
-    assert Journal._retryable(RateLimited("x"))
-    assert Journal._retryable(StripeAPIError("x", http_status=500))
-    assert Journal._retryable(StripeAPIError("x", http_status=409))
-    assert not Journal._retryable(StripeAPIError("declined", http_status=402))
-    assert not Journal._retryable(PermissionDenied("x"))
+    assert retryable(NetworkError("x"))
+    assert retryable(RateLimited("x"))
+    assert retryable(StripeAPIError("x", http_status=500))
+    assert retryable(StripeAPIError("x", http_status=409))
+    assert not retryable(StripeAPIError("declined", http_status=402))
+    assert not retryable(PermissionDenied("x"))
+    # A key Stripe refuses (used with other parameters) fails the same way however often it is sent.
+    assert not retryable(IdempotencyConflict("Keys for idempotent requests…", http_status=400))
 
 
 def test_a_refusal_after_an_unknown_outcome_does_not_close_the_row_as_failed():
-    assert Journal._definitive(StripeAPIError("too large", http_status=400), attempts=3)
-    assert Journal._definitive(PermissionDenied("no"), attempts=1)
-    assert not Journal._definitive(PermissionDenied("no"), attempts=2)
-    assert not Journal._definitive(AuthenticationError("revoked"), attempts=2)
-    mismatch = StripeAPIError("Keys for idempotent requests…", http_status=400)
-    mismatch.__cause__ = stripe.IdempotencyError("Keys for idempotent requests…")
-    assert not Journal._definitive(mismatch, attempts=1)
+    assert definitive(StripeAPIError("too large", http_status=400), attempts=3)
+    assert definitive(PermissionDenied("no"), attempts=1)
+    assert not definitive(PermissionDenied("no"), attempts=2)
+    assert not definitive(AuthenticationError("revoked"), attempts=2)
+    mismatch = IdempotencyConflict("Keys for idempotent requests…", http_status=400)
+    assert not definitive(mismatch, attempts=1)
 
 
 def test_backoff_grows_and_is_capped():

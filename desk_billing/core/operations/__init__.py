@@ -1,4 +1,5 @@
-"""Mutations (refunds, payments, invoices, subscriptions, customers) through the operation journal.
+"""Mutations (refunds, payments, invoices, subscriptions, customers) through the operation journal
+(`desk_billing.core.journal`); each returns an `OperationResult` whose `changed` lists what it wrote.
 
 Importing this package registers every operation kind, so `Journal.resume_unfinished` can send
 any unfinished one again.
@@ -11,26 +12,3 @@ from desk_billing.core.operations import (  # noqa: F401 - each registers its op
     refunds,
     subscriptions,
 )
-from desk_billing.core.operations.journal import (
-    Journal,
-    JournalEntry,
-    OperationRequest,
-    OperationResult,
-    OutcomeUnknown,
-    RetryPolicy,
-    entries,
-    export_csv,
-    pending_entries,
-)
-
-__all__ = [
-    "Journal",
-    "JournalEntry",
-    "OperationRequest",
-    "OperationResult",
-    "OutcomeUnknown",
-    "RetryPolicy",
-    "entries",
-    "export_csv",
-    "pending_entries",
-]

@@ -8,7 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desk_billing.core.errors import ValidationError
-from desk_billing.core.operations.journal import Journal, OperationRequest, api_json, operation
+from desk_billing.core.journal import (
+    Journal,
+    OperationRequest,
+    OperationResult,
+    api_json,
+    operation,
+    reports_changes,
+)
 from desk_billing.core.operations.validation import require_id
 
 ADDRESS_FIELDS = ("line1", "line2", "city", "postal_code", "state", "country")
@@ -85,15 +92,17 @@ def _params(
     return params
 
 
-def create_customer(journal: Journal, fields: CustomerFields) -> dict[str, Any]:
+@reports_changes
+def create_customer(journal: Journal, fields: CustomerFields) -> OperationResult:
     fields = check_customer(fields)
     if not fields.name and not fields.email:
         raise ValidationError("Give the customer a name or an email address.")
     params = {k: v for k, v in _params(fields).items() if v not in ("", None)}
-    return journal.run(OperationRequest("customer.create", params, tag=True)).object
+    return journal.run(OperationRequest("customer.create", params, tag=True))
 
 
-def update_customer(journal: Journal, customer_id: str, fields: CustomerFields) -> dict[str, Any]:
+@reports_changes
+def update_customer(journal: Journal, customer_id: str, fields: CustomerFields) -> OperationResult:
     customer_id = require_id(customer_id, ("cus_",), "customer")
     fields = check_customer(fields)
     with journal.gateway.errors():
@@ -101,12 +110,13 @@ def update_customer(journal: Journal, customer_id: str, fields: CustomerFields) 
     if current.get("deleted"):
         raise ValidationError(f"Customer {customer_id} has been deleted.")
     params = _params(fields, current.get("metadata") or {})
-    return journal.run(OperationRequest("customer.update", params, customer_id)).object
+    return journal.run(OperationRequest("customer.update", params, customer_id))
 
 
-def delete_customer(journal: Journal, customer_id: str, typed_confirmation: str) -> dict[str, Any]:
+@reports_changes
+def delete_customer(journal: Journal, customer_id: str, typed_confirmation: str) -> OperationResult:
     """Delete for good (Stripe cancels the customer's subscriptions); the id must be typed."""
     customer_id = require_id(customer_id, ("cus_",), "customer")
     if typed_confirmation.strip() != customer_id:
         raise ValidationError(f"Type {customer_id} to confirm the deletion.")
-    return journal.run(OperationRequest("customer.delete", {}, customer_id)).object
+    return journal.run(OperationRequest("customer.delete", {}, customer_id))

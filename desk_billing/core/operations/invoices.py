@@ -6,11 +6,17 @@ its own journaled operation, so a failure halfway leaves a draft that can be con
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from desk_billing.core.errors import ValidationError
-from desk_billing.core.operations.journal import Journal, OperationRequest, api_json, operation
+from desk_billing.core.journal import (
+    Journal,
+    OperationRequest,
+    OperationResult,
+    operation,
+    reports_changes,
+)
 from desk_billing.core.operations.validation import positive_amount, require_id
 from desk_billing.core.statuses import INVOICE_ACTIONS
 
@@ -98,10 +104,12 @@ def check_invoice(
     )
 
 
+@reports_changes
 def create_invoice(
     journal: Journal, draft: InvoiceDraft, *, finalize: bool = True, send: bool = True
-) -> dict[str, Any]:
-    """Draft the invoice, add its lines, then finalize and (for send_invoice) email it."""
+) -> OperationResult:
+    """Draft the invoice, add its lines, then finalize and (for send_invoice) email it. The
+    result is the last step's, with the invoice as it stands after all of them."""
     params: dict[str, Any] = {
         "customer": draft.customer,
         "currency": draft.currency,
@@ -113,11 +121,12 @@ def create_invoice(
         params["days_until_due"] = draft.days_until_due
     if draft.memo:
         params["description"] = draft.memo
-    invoice = journal.run(
+    created = journal.run(
         OperationRequest(
             "invoice.create", params, draft.customer, draft.total, draft.currency, tag=True
         )
-    ).object
+    )
+    invoice = created.object
     for description, quantity, unit in draft.lines:
         item = {
             "customer": draft.customer,
@@ -133,18 +142,16 @@ def create_invoice(
             )
         )
     if not finalize:
-        return _fresh(journal, invoice["id"])
-    invoice = act(journal, invoice["id"], "finalize_invoice")
+        return replace(created, object=_fresh(journal, invoice["id"]))
+    result = act(journal, invoice["id"], "finalize_invoice")
     if send and draft.collection_method == "send_invoice":
-        invoice = act(journal, invoice["id"], "send_invoice")
-    return invoice
+        result = act(journal, invoice["id"], "send_invoice")
+    return result
 
 
 def _fresh(journal: Journal, invoice_id: str) -> dict[str, Any]:
     with journal.gateway.errors():
-        invoice = api_json(journal.gateway.client.v1.invoices.retrieve(invoice_id))
-    journal.refresh("invoices", invoice)
-    return invoice
+        return journal.refresh("invoices", journal.gateway.client.v1.invoices.retrieve(invoice_id))
 
 
 ALLOWED = INVOICE_ACTIONS
@@ -157,7 +164,8 @@ WORDS = {
 }
 
 
-def act(journal: Journal, invoice_id: str, verb: str) -> dict[str, Any]:
+@reports_changes
+def act(journal: Journal, invoice_id: str, verb: str) -> OperationResult:
     """finalize_invoice, send_invoice, pay (retry collection), void_invoice or mark_uncollectible,
     refused up front when the invoice's current status does not allow it."""
     invoice_id = require_id(invoice_id, ("in_",), "invoice")
@@ -168,4 +176,4 @@ def act(journal: Journal, invoice_id: str, verb: str) -> dict[str, Any]:
         )
     amount = current["amount_remaining"] if verb == "pay" else current.get("total")
     request = OperationRequest(f"invoice.{verb}", {}, invoice_id, amount, current["currency"])
-    return journal.run(request).object
+    return journal.run(request)

@@ -8,8 +8,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from desk_billing.core.errors import DeskBillingError, StripeAPIError, ValidationError
+from desk_billing.core.journal import (
+    Journal,
+    OperationRequest,
+    OperationResult,
+    operation,
+    reports_changes,
+)
 from desk_billing.core.money import format_amount
-from desk_billing.core.operations.journal import Journal, OperationRequest, operation
 from desk_billing.core.operations.validation import object_id, positive_amount, require_id
 from desk_billing.core.statuses import PAYMENT_CANCELABLE
 
@@ -69,7 +75,8 @@ def _fresh_intent(journal: Journal, pi_id: str) -> Any:
         )
 
 
-def capture(journal: Journal, pi_id: str, amount_text: str | None = None) -> dict[str, Any]:
+@reports_changes
+def capture(journal: Journal, pi_id: str, amount_text: str | None = None) -> OperationResult:
     """Capture all of an authorised payment, or part of it (the rest is released)."""
     pi = _fresh_intent(journal, pi_id)
     if pi.status != "requires_capture":
@@ -85,10 +92,11 @@ def capture(journal: Journal, pi_id: str, amount_text: str | None = None) -> dic
             )
         params["amount_to_capture"] = amount
     request = OperationRequest("payment_intent.capture", params, pi.id, amount, pi.currency)
-    return journal.run(request).object
+    return journal.run(request)
 
 
-def cancel(journal: Journal, pi_id: str, reason: str | None = None) -> dict[str, Any]:
+@reports_changes
+def cancel(journal: Journal, pi_id: str, reason: str | None = None) -> OperationResult:
     """Cancel a payment that has not been captured (the authorisation is released)."""
     pi = _fresh_intent(journal, pi_id)
     if pi.status not in CANCELABLE:
@@ -101,9 +109,10 @@ def cancel(journal: Journal, pi_id: str, reason: str | None = None) -> dict[str,
             )
         params["cancellation_reason"] = reason
     request = OperationRequest("payment_intent.cancel", params, pi.id, pi.amount, pi.currency)
-    return journal.run(request).object
+    return journal.run(request)
 
 
+@reports_changes
 def charge_saved_method(
     journal: Journal,
     customer: str,
@@ -111,8 +120,9 @@ def charge_saved_method(
     currency: str,
     payment_method: str | None = None,
     description: str | None = None,
-) -> ChargeOutcome:
-    """Charge the customer's saved (or default) payment method without them present.
+) -> OperationResult:
+    """Charge the customer's saved (or default) payment method without them present
+    (`ChargeOutcome(result.object)` says where it stands).
 
     Raises AuthenticationNeeded when the bank wants the customer (authentication_required).
     """
@@ -142,7 +152,7 @@ def charge_saved_method(
         "payment_intent.create", params, customer, amount, currency.lower(), tag=True
     )
     try:
-        result = journal.run(request)
+        return journal.run(request)
     except StripeAPIError as error:
         if (
             error.code == "authentication_required"
@@ -156,4 +166,3 @@ def charge_saved_method(
                 pi_id,
             ) from error
         raise
-    return ChargeOutcome(result.object)

@@ -1,5 +1,7 @@
 """Refunds: checked against the refundable remainder fetched fresh, sent through the journal,
 followed until final. Nothing reaches Stripe's refund endpoint before every check has passed.
+
+`refund` is the whole sequence the CLI and the refund dialog both run.
 """
 
 from __future__ import annotations
@@ -7,24 +9,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
-from desk_billing.core.cache import Cache
 from desk_billing.core.errors import DeskBillingError, ValidationError
-from desk_billing.core.gateway import Gateway
-from desk_billing.core.money import format_amount, parse_amount
-from desk_billing.core.operations.journal import (
+from desk_billing.core.journal import (
     METADATA_KEY,
     Journal,
     JournalEntry,
     OperationRequest,
     OperationResult,
-    api_json,
     entries,
     operation,
+    reports_changes,
 )
+from desk_billing.core.money import format_amount, parse_amount
+from desk_billing.core.operations.confirm import LiveConfirmation
 from desk_billing.core.operations.validation import object_id
+
+if TYPE_CHECKING:
+    from desk_billing.core.cache import Cache
+    from desk_billing.core.gateway import Gateway
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +90,10 @@ class RefundPlan:
     def describe(self) -> str:
         what = "Full refund" if self.full else "Partial refund"
         return f"{what} of {format_amount(self.amount, self.currency)} on {self.target}"
+
+    def confirmation(self) -> LiveConfirmation:
+        """What a person types in live mode before this refund is sent."""
+        return LiveConfirmation(self.target, self.amount, self.currency)
 
     def request(self) -> OperationRequest:
         params: dict[str, Any] = {"charge": self.refundable.charge, "amount": self.amount}
@@ -188,6 +197,38 @@ def plan_refund(
     return RefundPlan(target.strip(), info, amount, reason)
 
 
+@reports_changes
+def refund(
+    journal: Journal,
+    target: str,
+    amount_text: str | None = None,
+    reason: str | None = None,
+    *,
+    expect: int | None = None,
+    confirm: Callable[[RefundPlan], None] | None = None,
+    follow_s: float | None = None,
+) -> OperationResult:
+    """Refund a payment: plan it against Stripe's current data, send it, refresh the cache.
+
+    `expect` is the amount (minor units) the person saw and agreed to: if the fresh plan would
+    refund another amount (another refund happened meanwhile), nothing is sent. `confirm(plan)`
+    runs after every check and before anything is sent, and raises to stop (the CLI's typed
+    live-mode confirmation). `follow_s`: wait up to that long for a pending refund to be final.
+    The result's `changed` lists the refund, its charge and its payment intent.
+    """
+    plan = plan_refund(journal.gateway, target, amount_text, reason, cache=journal.cache)
+    if expect is not None and plan.amount != expect:
+        raise ValidationError("What is left to refund changed meanwhile; check the amount again.")
+    if confirm is not None:
+        confirm(plan)
+    result = execute_refund(journal, plan)
+    if follow_s is not None and result.object["status"] not in FINAL_REFUND:
+        result = replace(
+            result, object=follow_refund(journal, result.object["id"], timeout_s=follow_s)
+        )
+    return result
+
+
 def execute_refund(journal: Journal, plan: RefundPlan) -> OperationResult:
     """Send the planned refund through the journal; the charge and payment are refreshed in the cache."""
     result = journal.run(plan.request())
@@ -220,9 +261,7 @@ def follow_refund(
     deadline = time.monotonic() + timeout_s
     while True:
         with journal.gateway.errors():
-            refund = journal.gateway.client.v1.refunds.retrieve(refund_id)
-        data = api_json(refund)
-        journal.refresh("refunds", data)
+            data = journal.refresh("refunds", journal.gateway.client.v1.refunds.retrieve(refund_id))
         if on_status is not None:
             on_status(data["status"])
         if data["status"] in FINAL_REFUND or time.monotonic() >= deadline:

@@ -9,7 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from desk_billing.core.errors import ValidationError
-from desk_billing.core.operations.journal import Journal, OperationRequest, api_json, operation
+from desk_billing.core.journal import (
+    Journal,
+    OperationRequest,
+    OperationResult,
+    api_json,
+    operation,
+    reports_changes,
+)
 from desk_billing.core.operations.validation import require_id
 from desk_billing.core.statuses import SUBSCRIPTION_ENDED
 
@@ -102,9 +109,10 @@ def check_subscription(
     )
 
 
-def create_subscription(journal: Journal, plan: SubscriptionPlan) -> dict[str, Any]:
+@reports_changes
+def create_subscription(journal: Journal, plan: SubscriptionPlan) -> OperationResult:
     request = OperationRequest("subscription.create", plan.params(), plan.customer, tag=True)
-    return journal.run(request).object
+    return journal.run(request)
 
 
 def _current(journal: Journal, subscription_id: str) -> dict[str, Any]:
@@ -118,10 +126,11 @@ def _current(journal: Journal, subscription_id: str) -> dict[str, Any]:
     return sub
 
 
-def _update_with(journal: Journal, sub: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    return journal.run(OperationRequest("subscription.update", params, sub["id"])).object
+def _update_with(journal: Journal, sub: dict[str, Any], params: dict[str, Any]) -> OperationResult:
+    return journal.run(OperationRequest("subscription.update", params, sub["id"]))
 
 
+@reports_changes
 def change_item(
     journal: Journal,
     subscription_id: str,
@@ -129,7 +138,7 @@ def change_item(
     price: str | None = None,
     quantity: int | None = None,
     item: str | None = None,
-) -> dict[str, Any]:
+) -> OperationResult:
     """Switch an item to another price and/or quantity (the first item unless one is named)."""
     sub = _current(journal, subscription_id)
     items = sub["items"]["data"]
@@ -151,7 +160,8 @@ def change_item(
     return _update_with(journal, sub, {"items": [change]})
 
 
-def cancel(journal: Journal, subscription_id: str, *, at_period_end: bool) -> dict[str, Any]:
+@reports_changes
+def cancel(journal: Journal, subscription_id: str, *, at_period_end: bool) -> OperationResult:
     """Cancel now (final) or at the end of the paid period (can be undone until then)."""
     sub = _current(journal, subscription_id)
     if at_period_end:
@@ -160,19 +170,21 @@ def cancel(journal: Journal, subscription_id: str, *, at_period_end: bool) -> di
                 f"Subscription {sub['id']} already ends at the end of its period."
             )
         return _update_with(journal, sub, {"cancel_at_period_end": True})
-    return journal.run(OperationRequest("subscription.cancel", {}, sub["id"])).object
+    return journal.run(OperationRequest("subscription.cancel", {}, sub["id"]))
 
 
-def undo_cancel(journal: Journal, subscription_id: str) -> dict[str, Any]:
+@reports_changes
+def undo_cancel(journal: Journal, subscription_id: str) -> OperationResult:
     sub = _current(journal, subscription_id)
     if not sub["cancel_at_period_end"] and not sub.get("cancel_at"):
         raise ValidationError(f"Subscription {sub['id']} is not set to cancel.")
     return _update_with(journal, sub, {"cancel_at_period_end": False})
 
 
+@reports_changes
 def pause_collection(
     journal: Journal, subscription_id: str, behavior: str = "void"
-) -> dict[str, Any]:
+) -> OperationResult:
     """Stop collecting payment: invoices are voided, kept as drafts or marked uncollectible."""
     if behavior not in PAUSE_BEHAVIORS:
         raise ValidationError(
@@ -184,7 +196,8 @@ def pause_collection(
     return _update_with(journal, sub, {"pause_collection": {"behavior": behavior}})
 
 
-def resume_collection(journal: Journal, subscription_id: str) -> dict[str, Any]:
+@reports_changes
+def resume_collection(journal: Journal, subscription_id: str) -> OperationResult:
     sub = _current(journal, subscription_id)
     if not sub.get("pause_collection"):
         raise ValidationError(f"Collection on {sub['id']} is not paused.")

@@ -1,6 +1,6 @@
 """Keeps the local cache true to Stripe: backfill, event polling, reconciliation. See `SyncEngine`."""
 
-from desk_billing.core.sync.command import bind_account, format_report, watch
+from desk_billing.core.sync.command import format_report, watch
 from desk_billing.core.sync.engine import (
     DEFAULT_RECONCILE_EVERY_S,
     SyncCancelled,
@@ -18,7 +18,6 @@ __all__ = [
     "SyncEngine",
     "SyncProgress",
     "SyncReport",
-    "bind_account",
     "format_report",
     "watch",
 ]

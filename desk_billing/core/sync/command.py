@@ -1,5 +1,5 @@
-"""What `desk-billing sync` (and the GUI) do around the engine: bind the profile to its account,
-print a summary, keep polling with `--watch`."""
+"""What `desk-billing sync` does around the engine: print a summary, keep polling with `--watch`.
+(Binding the profile to its account is `AccountSession.bind_account`.)"""
 
 from __future__ import annotations
 
@@ -11,38 +11,9 @@ from collections.abc import Callable
 from typing import Any
 
 from desk_billing.core.cache import Cache
-from desk_billing.core.errors import PermissionDenied, ValidationError
-from desk_billing.core.profiles import AppPaths, Profile, ProfileStore
 from desk_billing.core.sync.engine import SyncEngine, SyncReport
 
 log = logging.getLogger(__name__)
-
-
-def bind_account(paths: AppPaths, profile: Profile, gateway: Any) -> Profile:
-    """The profile, knowing its Stripe account; call BEFORE opening the cache, whose file is per
-    (account id, mode). A key of another account than the profile's is refused, so one account's
-    data never lands in another's cache."""
-    try:
-        account = gateway.account()
-    except PermissionDenied:
-        log.info("The key may not read the account; the cache stays per profile")
-        return profile
-    account_id = account.get("id")
-    if not isinstance(account_id, str):
-        return profile
-    if profile.account_id and profile.account_id != account_id:
-        raise ValidationError(
-            f"This key belongs to account {account_id}, but profile '{profile.name}' is for "
-            f"{profile.account_id}; use another profile for it."
-        )
-    if profile.account_id is None:
-        settings = account.get("settings") or {}
-        name = (settings.get("dashboard") or {}).get("display_name") or (
-            account.get("business_profile") or {}
-        ).get("name")
-        profile = profile.with_account(account_id, name)
-        ProfileStore(paths).save(profile)
-    return profile
 
 
 def format_report(report: SyncReport, cache: Cache) -> str:

@@ -7,10 +7,19 @@ from typing import Any
 
 from PySide6.QtWidgets import QLabel, QLineEdit, QPlainTextEdit, QWidget
 
+from desk_billing.core.account import AccountSession
 from desk_billing.core.errors import ValidationError
+from desk_billing.core.journal import Journal, OperationResult
 from desk_billing.core.operations.confirm import LiveConfirmation
-from desk_billing.core.operations.customers import ADDRESS_FIELDS, CustomerFields, check_customer
-from desk_billing.gui.dialogs.operation import OperationContext, OperationDialog
+from desk_billing.core.operations.customers import (
+    ADDRESS_FIELDS,
+    CustomerFields,
+    check_customer,
+    create_customer,
+    delete_customer,
+    update_customer,
+)
+from desk_billing.gui.dialogs.operation import OperationDialog, Work
 from desk_billing.gui.tasks import TaskRunner
 
 ADDRESS_LABELS = {
@@ -44,11 +53,11 @@ class CustomerEditDialog(OperationDialog):
     def __init__(
         self,
         runner: TaskRunner,
-        context: OperationContext,
+        session: AccountSession,
         customer: dict[str, Any] | None = None,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, context, parent)
+        super().__init__(runner, session, parent)
         self.customer_id = customer["id"] if customer else None
         self.setWindowTitle(f"Edit {self.customer_id}" if customer else "New customer")
         customer = customer or {}
@@ -80,15 +89,13 @@ class CustomerEditDialog(OperationDialog):
             raise ValidationError("Give the customer a name or an email address.")
         return fields
 
-    def work(self, fields: CustomerFields):
+    def work(self, fields: CustomerFields) -> Work:
         customer_id = self.customer_id
 
-        def save(journal: Any) -> dict[str, Any]:
-            from desk_billing.core.operations import customers
-
+        def save(journal: Journal) -> OperationResult:
             if customer_id is None:
-                return customers.create_customer(journal, fields)
-            return customers.update_customer(journal, customer_id, fields)
+                return create_customer(journal, fields)
+            return update_customer(journal, customer_id, fields)
 
         return save
 
@@ -101,11 +108,11 @@ class CustomerDeleteDialog(OperationDialog):
     def __init__(
         self,
         runner: TaskRunner,
-        context: OperationContext,
+        session: AccountSession,
         customer_id: str,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, context, parent)
+        super().__init__(runner, session, parent)
         self.customer_id = customer_id
         self.setWindowTitle(f"Delete {customer_id}")
         self.form.addRow(
@@ -124,12 +131,10 @@ class CustomerDeleteDialog(OperationDialog):
     def confirmation(self, typed: str) -> LiveConfirmation:
         return LiveConfirmation(self.customer_id)
 
-    def work(self, typed: str):
+    def work(self, typed: str) -> Work:
         customer_id = self.customer_id
 
-        def delete(journal: Any) -> dict[str, Any]:
-            from desk_billing.core.operations.customers import delete_customer
-
+        def delete(journal: Journal) -> OperationResult:
             return delete_customer(journal, customer_id, typed)
 
         return delete

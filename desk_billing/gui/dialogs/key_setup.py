@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_billing.core.account import AccountSession, account_name
 from desk_billing.core.errors import DeskBillingError, NoSecureKeyring
 from desk_billing.core.profiles import Profile, ProfileStore, check_profile_name
 from desk_billing.core.secrets import KeyringStore, SessionKeyStore, check_key, insecure_reason
@@ -33,37 +34,36 @@ class CheckedKey:
     account_name: str | None
 
 
-def check_account(profile: Profile, key: str, api_base: str | None) -> CheckedKey:
-    """Runs on a worker: retrieve the account the key belongs to."""
-    from desk_billing.core.gateway import Gateway
-
-    info = check_key(key)
-    account = Gateway.from_profile(profile, key, api_base).account()
-    dashboard = (account.get("settings") or {}).get("dashboard") or {}
-    business = account.get("business_profile") or {}
-    name = dashboard.get("display_name") or business.get("name") or account.get("email")
-    return CheckedKey(info.mode, account["id"], name)
+def check_account(session: AccountSession) -> CheckedKey:
+    """Runs on a worker: retrieve the account the session's key belongs to."""
+    account = session.gateway().account()
+    return CheckedKey(session.mode, account["id"], account_name(account))
 
 
 class KeySetupDialog(QDialog):
-    """Paste key -> Check -> Save. `profile` and `api_key` hold the result once accepted."""
+    """Paste key -> Check -> Save. `result_session()` is the account it opens once accepted.
+
+    `session` is the account the window shows (or would show): its paths, API base and
+    environment carry over to the new profile.
+    """
 
     checked = Signal(object)  # CheckedKey, or TaskError
 
     def __init__(
         self,
         runner: TaskRunner,
-        store: ProfileStore,
+        session: AccountSession,
         session_keys: SessionKeyStore,
         profile_name: str = "default",
-        api_base: str | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connect a Stripe account")
         self.setMinimumWidth(520)
-        self._runner, self._store, self._session_keys = runner, store, session_keys
-        self._api_base = api_base
+        self._runner, self._session_keys = runner, session_keys
+        self._session = session
+        self._store = ProfileStore(session.paths)
+        self._api_base = session.api_base
         self._checked: CheckedKey | None = None
         self.profile: Profile | None = None
         self.api_key: str | None = None
@@ -123,8 +123,9 @@ class KeySetupDialog(QDialog):
         self.check_button.setEnabled(False)
         self.result_label.setText("Checking with Stripe…")
         profile = Profile(name=name, mode=info.mode, api_base=self._api_base)
+        candidate = self._session.with_profile(profile, key, self._api_base)
         self._runner.run(
-            lambda control: check_account(profile, key, self._api_base),
+            lambda control: check_account(candidate),
             success=self._on_checked,
             error=self._on_failed,
         )
@@ -178,5 +179,8 @@ class KeySetupDialog(QDialog):
         self.profile, self.api_key = profile, key
         self.accept()
 
-    def result_pair(self) -> tuple[Profile, str] | None:
-        return (self.profile, self.api_key) if self.profile and self.api_key else None
+    def result_session(self) -> AccountSession | None:
+        """The account to open: the saved profile with its key (None until accepted)."""
+        if self.profile is None or self.api_key is None:
+            return None
+        return self._session.with_profile(self.profile, self.api_key, self._api_base)

@@ -3,8 +3,6 @@ collection method, memo; created, finalized and sent in one go."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -14,9 +12,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desk_billing.core.account import AccountSession
+from desk_billing.core.journal import Journal, OperationResult
 from desk_billing.core.operations.confirm import LiveConfirmation
-from desk_billing.core.operations.invoices import InvoiceDraft, InvoiceLine, check_invoice
-from desk_billing.gui.dialogs.operation import OperationContext, OperationDialog
+from desk_billing.core.operations.invoices import (
+    InvoiceDraft,
+    InvoiceLine,
+    check_invoice,
+    create_invoice,
+)
+from desk_billing.gui.dialogs.operation import OperationDialog, Work
 from desk_billing.gui.tasks import TaskRunner
 
 
@@ -26,11 +31,11 @@ class NewInvoiceDialog(OperationDialog):
     def __init__(
         self,
         runner: TaskRunner,
-        context: OperationContext,
+        session: AccountSession,
         customer: str = "",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, context, parent)
+        super().__init__(runner, session, parent)
         self.setWindowTitle("New invoice")
         self.customer = QLineEdit(customer)
         self.customer.setPlaceholderText("cus_…")
@@ -88,10 +93,8 @@ class NewInvoiceDialog(OperationDialog):
             return LiveConfirmation(draft.customer, draft.total, draft.currency)
         return None
 
-    def work(self, draft: InvoiceDraft):
-        def create(journal: Any) -> dict[str, Any]:
-            from desk_billing.core.operations.invoices import create_invoice
-
+    def work(self, draft: InvoiceDraft) -> Work:
+        def create(journal: Journal) -> OperationResult:
             return create_invoice(journal, draft)
 
         return create

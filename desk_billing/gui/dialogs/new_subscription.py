@@ -3,14 +3,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
 
+from desk_billing.core.account import AccountSession
 from desk_billing.core.errors import ValidationError
+from desk_billing.core.journal import Journal, OperationResult
 from desk_billing.core.operations.confirm import LiveConfirmation
-from desk_billing.core.operations.subscriptions import SubscriptionPlan, check_subscription
-from desk_billing.gui.dialogs.operation import OperationContext, OperationDialog
+from desk_billing.core.operations.subscriptions import (
+    SubscriptionPlan,
+    check_subscription,
+    create_subscription,
+)
+from desk_billing.gui.dialogs.operation import OperationDialog, Work
 from desk_billing.gui.tasks import TaskRunner
 
 METHOD_LABELS = {
@@ -26,11 +30,11 @@ class NewSubscriptionDialog(OperationDialog):
     def __init__(
         self,
         runner: TaskRunner,
-        context: OperationContext,
+        session: AccountSession,
         customer: str = "",
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, context, parent)
+        super().__init__(runner, session, parent)
         self.setWindowTitle("New subscription")
         self.customer = QLineEdit(customer)
         self.customer.setPlaceholderText("cus_…")
@@ -78,10 +82,8 @@ class NewSubscriptionDialog(OperationDialog):
     def confirmation(self, plan: SubscriptionPlan) -> LiveConfirmation:
         return LiveConfirmation(plan.customer)
 
-    def work(self, plan: SubscriptionPlan):
-        def create(journal: Any) -> dict[str, Any]:
-            from desk_billing.core.operations.subscriptions import create_subscription
-
+    def work(self, plan: SubscriptionPlan) -> Work:
+        def create(journal: Journal) -> OperationResult:
             return create_subscription(journal, plan)
 
         return create

@@ -1,19 +1,21 @@
 """Refund a payment: what is left to refund is fetched fresh when the dialog opens, the amount
-and reason are checked inline, and the refund is re-checked against Stripe right before it is sent.
+and reason are checked inline, and `core.operations.refunds.refund` checks it against Stripe
+again right before it is sent.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
 
+from desk_billing.core.account import AccountSession
 from desk_billing.core.errors import ValidationError
+from desk_billing.core.journal import Journal, OperationResult
 from desk_billing.core.money import format_amount, parse_amount
 from desk_billing.core.operations.confirm import LiveConfirmation
-from desk_billing.core.operations.refunds import REASONS, Refundable
-from desk_billing.gui.dialogs.operation import OperationContext, OperationDialog
+from desk_billing.core.operations.refunds import REASONS, Refundable, fetch_refundable, refund
+from desk_billing.gui.dialogs.operation import OperationDialog, Work
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
 
 REASON_LABELS = {
@@ -37,11 +39,11 @@ class RefundDialog(OperationDialog):
     def __init__(
         self,
         runner: TaskRunner,
-        context: OperationContext,
+        session: AccountSession,
         target: str,
         parent: QWidget | None = None,
     ) -> None:
-        super().__init__(runner, context, parent)
+        super().__init__(runner, session, parent)
         self.setWindowTitle(f"Refund {target}")
         self.target = target
         self.refundable: Refundable | None = None
@@ -59,12 +61,10 @@ class RefundDialog(OperationDialog):
         self._load()
 
     def _load(self) -> None:
-        context, target = self.context, self.target
+        session, target = self.session, self.target
 
         def fetch(control: TaskControl) -> Refundable:
-            from desk_billing.core.operations.refunds import fetch_refundable
-
-            return fetch_refundable(context.gateway(), target)
+            return fetch_refundable(session.gateway(), target)
 
         self.runner.run(fetch, success=self._loaded, error=self._load_failed)
 
@@ -102,20 +102,13 @@ class RefundDialog(OperationDialog):
         assert self.refundable is not None
         return LiveConfirmation(self.target, checked.amount, self.refundable.currency)
 
-    def work(self, checked: CheckedRefund):
+    def work(self, checked: CheckedRefund) -> Work:
         target = self.target
 
-        def refund(journal: Any) -> dict[str, Any]:
-            from desk_billing.core.operations.refunds import execute_refund, plan_refund
-
+        def refund_checked(journal: Journal) -> OperationResult:
             # Checked again against Stripe right before sending: another refund may have happened.
-            plan = plan_refund(
-                journal.gateway, target, checked.amount_text, checked.reason, cache=journal.cache
+            return refund(
+                journal, target, checked.amount_text, checked.reason, expect=checked.amount
             )
-            if plan.amount != checked.amount:
-                raise ValidationError(
-                    "What is left to refund changed meanwhile; check the amount again."
-                )
-            return execute_refund(journal, plan).object
 
-        return refund
+        return refund_checked

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
@@ -19,8 +19,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desk_billing.gui.dialogs.operation import OperationContext
+from desk_billing.core.journal import (
+    JOURNAL_TABLE,
+    Changes,
+    JournalEntry,
+    ResumeReport,
+    entries,
+    export_csv,
+)
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
+
+if TYPE_CHECKING:
+    from desk_billing.core.account import AccountSession
 
 COLUMNS = (
     ("When", lambda e: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.created))),
@@ -69,13 +79,14 @@ class AuditView(QWidget):
     """The journal, newest first."""
 
     message = Signal(str)
+    resumed = Signal(object)  # ResumeReport: the window refreshes (this view too) from `changed`
 
     def __init__(
-        self, runner: TaskRunner, context: OperationContext, parent: QWidget | None = None
+        self, runner: TaskRunner, session: AccountSession, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.runner = runner
-        self.context = context
+        self.session = session
         self.model = JournalModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -97,14 +108,16 @@ class AuditView(QWidget):
         layout.addWidget(self.table)
         self.reload()
 
+    def refresh(self, changed: Changes) -> None:
+        """Re-read the rows when the journal's own rows changed (an operation, a resume)."""
+        if JOURNAL_TABLE in changed:
+            self.reload()
+
     def reload(self) -> None:
-        path = self.context.cache_path
+        session = self.session
 
-        def read(control: TaskControl) -> list[Any]:
-            from desk_billing.core.cache import Cache
-            from desk_billing.core.operations import entries
-
-            with Cache.open(path) as cache:
+        def read(control: TaskControl) -> list[JournalEntry]:
+            with session.cache() as cache:
                 return entries(cache, limit=ROW_LIMIT)
 
         self.runner.run(read, success=self._loaded, error=self._failed, lane="db")
@@ -119,17 +132,20 @@ class AuditView(QWidget):
         self.status.setText(failure.message)
 
     def resume(self) -> None:
-        def work(control: TaskControl) -> Any:
-            return self.context.run(lambda journal: journal.resume_unfinished())
+        session = self.session
+
+        def work(control: TaskControl) -> ResumeReport:
+            with session.journal() as journal:
+                return journal.resume_unfinished()
 
         self.runner.run(work, success=self._resumed, error=self._failed)
 
-    def _resumed(self, report: Any) -> None:
+    def _resumed(self, report: ResumeReport) -> None:
         self.message.emit(
             f"{len(report.succeeded)} finished, {len(report.failed)} failed, "
             f"{len(report.still_pending)} still unconfirmed."
         )
-        self.reload()
+        self.resumed.emit(report)
 
     def ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -139,13 +155,10 @@ class AuditView(QWidget):
             self.export(Path(path))
 
     def export(self, path: Path) -> None:
-        cache_path = self.context.cache_path
+        session = self.session
 
         def write(control: TaskControl) -> int:
-            from desk_billing.core.cache import Cache
-            from desk_billing.core.operations import export_csv
-
-            with Cache.open(cache_path) as cache:
+            with session.cache() as cache:
                 return export_csv(cache, path)
 
         self.runner.run(

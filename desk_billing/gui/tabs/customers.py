@@ -6,42 +6,36 @@ from typing import Any
 
 from desk_billing.core.cache.lists import CUSTOMERS
 from desk_billing.gui import detail as d
-from desk_billing.gui.actions import (
-    ActionHub,
-    Selection,
-    TabAction,
-    always,
-    check_refund_from_detail,
-    refund_from_detail,
-)
+from desk_billing.gui.actions import ActionHub, Selection, TabAction, always
+from desk_billing.gui.refund_actions import check_refund_from_detail, refund_from_detail
 from desk_billing.gui.tabs.base import ListTab
 
 
 def _new(hub: ActionHub, selection: Selection | None) -> Any:
     from desk_billing.gui.dialogs.customer_edit import CustomerEditDialog
 
-    return CustomerEditDialog(hub.runner, hub.context, None, hub.window)
+    return CustomerEditDialog(hub.runner, hub.session, None, hub.window)
 
 
 def _edit(hub: ActionHub, selection: Selection | None) -> Any:
     from desk_billing.gui.dialogs.customer_edit import CustomerEditDialog
 
     assert selection is not None
-    return CustomerEditDialog(hub.runner, hub.context, dict(selection.obj), hub.window)
+    return CustomerEditDialog(hub.runner, hub.session, dict(selection.obj), hub.window)
 
 
 def _delete(hub: ActionHub, selection: Selection | None) -> Any:
     from desk_billing.gui.dialogs.customer_edit import CustomerDeleteDialog
 
     assert selection is not None
-    return CustomerDeleteDialog(hub.runner, hub.context, selection.id, hub.window)
+    return CustomerDeleteDialog(hub.runner, hub.session, selection.id, hub.window)
 
 
 def _new_invoice(hub: ActionHub, selection: Selection | None) -> Any:
     from desk_billing.gui.dialogs.new_invoice import NewInvoiceDialog
 
     assert selection is not None
-    dialog = NewInvoiceDialog(hub.runner, hub.context, selection.id, hub.window)
+    dialog = NewInvoiceDialog(hub.runner, hub.session, selection.id, hub.window)
     if selection.obj.get("currency"):  # the customer's currency, not the dialog's default
         dialog.currency.setText(str(selection.obj["currency"]).upper())
     return dialog
@@ -51,7 +45,7 @@ def _new_subscription(hub: ActionHub, selection: Selection | None) -> Any:
     from desk_billing.gui.dialogs.new_subscription import NewSubscriptionDialog
 
     assert selection is not None
-    return NewSubscriptionDialog(hub.runner, hub.context, selection.id, hub.window)
+    return NewSubscriptionDialog(hub.runner, hub.session, selection.id, hub.window)
 
 
 ACTIONS = (

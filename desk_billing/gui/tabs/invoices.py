@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desk_billing.core.cache.lists import INVOICES
 from desk_billing.core.statuses import INVOICE_ACTIONS
@@ -14,13 +14,15 @@ from desk_billing.gui.actions import (
     TabAction,
     action_dialog,
     always,
-    check_refund_from_detail,
     live_id,
     needs_row,
     ref,
-    refund_from_detail,
 )
+from desk_billing.gui.refund_actions import check_refund_from_detail, refund_from_detail
 from desk_billing.gui.tabs.base import ListTab
+
+if TYPE_CHECKING:
+    from desk_billing.core.journal import OperationResult
 
 ALLOWED = INVOICE_ACTIONS  # the statuses each verb is allowed in, as core checks them
 # verb: (button, what the dialog asks, its OK button, what it leads to)
@@ -79,7 +81,7 @@ def _act(verb: str):
                 else None
             )
 
-        def work(journal: Any, _checked: Any) -> dict[str, Any]:
+        def work(journal: Any, _checked: Any) -> OperationResult:
             from desk_billing.core.operations.invoices import act
 
             return act(journal, invoice_id, verb)
@@ -100,7 +102,7 @@ def _new_invoice(hub: ActionHub, selection: Selection | None) -> Any:
     from desk_billing.gui.dialogs.new_invoice import NewInvoiceDialog
 
     customer = ref(selection.obj.get("customer")) if selection is not None else ""
-    dialog = NewInvoiceDialog(hub.runner, hub.context, customer or "", hub.window)
+    dialog = NewInvoiceDialog(hub.runner, hub.session, customer or "", hub.window)
     if selection is not None and selection.obj.get("currency"):
         dialog.currency.setText(str(selection.obj["currency"]).upper())
     return dialog

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLineEdit
 
@@ -17,9 +17,12 @@ from desk_billing.gui.actions import (
     action_dialog,
     live_id,
     needs_row,
-    open_refund,
 )
+from desk_billing.gui.refund_actions import open_refund
 from desk_billing.gui.tabs.base import ListTab
+
+if TYPE_CHECKING:
+    from desk_billing.core.journal import OperationResult
 
 CANCELABLE = PAYMENT_CANCELABLE
 CANCEL_REASONS = {
@@ -108,7 +111,7 @@ def _capture(hub: ActionHub, selection: Selection | None) -> Any:
 
         return LiveConfirmation(pi_id, checked, currency)
 
-    def work(journal: Any, checked: int) -> dict[str, Any]:
+    def work(journal: Any, checked: int) -> OperationResult:
         from desk_billing.core.money import to_decimal
         from desk_billing.core.operations.payments import capture
 
@@ -129,7 +132,7 @@ def _cancel(hub: ActionHub, selection: Selection | None) -> Any:
     for value, label in CANCEL_REASONS.items():
         reason.addItem(label, value)
 
-    def work(journal: Any, checked: str) -> dict[str, Any]:
+    def work(journal: Any, checked: str) -> OperationResult:
         from desk_billing.core.operations.payments import cancel
 
         return cancel(journal, pi_id, checked or None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
 
@@ -20,6 +20,9 @@ from desk_billing.gui.actions import (
     ref,
 )
 from desk_billing.gui.tabs.base import ListTab
+
+if TYPE_CHECKING:
+    from desk_billing.core.journal import OperationResult
 
 ENDED = SUBSCRIPTION_ENDED  # a subscription in one of these states cannot be changed any more
 PAUSE_BEHAVIORS = {
@@ -58,7 +61,7 @@ def _simple(title: str, ask: str, ok_text: str, call: str, live: bool = True, **
         assert selection is not None
         sub_id = selection.id
 
-        def work(journal: Any, _checked: Any) -> dict[str, Any]:
+        def work(journal: Any, _checked: Any) -> OperationResult:
             from desk_billing.core.operations import subscriptions
 
             return getattr(subscriptions, call)(journal, sub_id, **kwargs)
@@ -85,7 +88,7 @@ def _change(hub: ActionHub, selection: Selection | None) -> Any:
     def read() -> tuple[str, int]:
         return price.text().strip(), quantity.value()
 
-    def work(journal: Any, checked: tuple[str, int]) -> dict[str, Any]:
+    def work(journal: Any, checked: tuple[str, int]) -> OperationResult:
         from desk_billing.core.operations.subscriptions import change_item
 
         new_price, new_quantity = checked
@@ -107,7 +110,7 @@ def _pause(hub: ActionHub, selection: Selection | None) -> Any:
     for value, label in PAUSE_BEHAVIORS.items():
         behavior.addItem(label, value)
 
-    def work(journal: Any, checked: str) -> dict[str, Any]:
+    def work(journal: Any, checked: str) -> OperationResult:
         from desk_billing.core.operations.subscriptions import pause_collection
 
         return pause_collection(journal, sub_id, checked)

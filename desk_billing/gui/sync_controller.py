@@ -1,15 +1,11 @@
-"""One open account in the window: profile, key, cache file, and the sync that keeps it fresh.
-
-`SyncController` runs `core.sync.SyncEngine` on the task runner at start, on an interval and
-on "Sync now"; it reports progress, the outcome and the connection state as plain data.
+"""The sync that keeps the open account's cache fresh: `core.sync.SyncEngine` on the task runner
+at start, on an interval and on "Sync now"; progress, the outcome and the connection state come
+back as plain data.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -21,36 +17,11 @@ from desk_billing.core.errors import (
     PermissionDenied,
     RateLimited,
 )
-from desk_billing.core.profiles import SYNC_INTERVAL_S, Profile, Settings
+from desk_billing.core.profiles import SYNC_INTERVAL_S
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
 
 if TYPE_CHECKING:
-    from desk_billing.core.gateway import Gateway
-
-
-@dataclass(frozen=True)
-class Session:
-    """Everything needed to show and sync one account. The key stays in memory only."""
-
-    profile: Profile
-    api_key: str
-    mode: str
-    cache_path: Path
-    settings: Settings
-    api_base: str | None = None
-    demo: bool = False
-
-    @property
-    def badge(self) -> str:
-        return "DEMO" if self.demo else self.mode.upper()
-
-
-def open_cache(path: Path) -> Any:
-    """Create or migrate the cache file and read when it was last synced (runs on a worker)."""
-    from desk_billing.core.cache import STATE_LAST_SYNC, Cache
-
-    with Cache.open(path) as cache:
-        return cache.state_get(STATE_LAST_SYNC)
+    from desk_billing.core.account import AccountSession
 
 
 class SyncController(QObject):
@@ -62,12 +33,12 @@ class SyncController(QObject):
     failed = Signal(object)  # TaskError
     state_changed = Signal(str)  # "", "offline", "throttled", "key_rejected", "forbidden", "error"
 
-    def __init__(self, session: Session, runner: TaskRunner, parent: QObject | None = None) -> None:
+    def __init__(
+        self, session: AccountSession, runner: TaskRunner, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.session = session
         self._runner = runner
-        self._gateway: Gateway | None = None
-        self._gateway_lock = threading.Lock()
         self._task = None
         self._again = False
         self.state = ""
@@ -81,20 +52,10 @@ class SyncController(QObject):
     def running(self) -> bool:
         return self._task is not None
 
-    def gateway(self) -> Gateway:
-        """Built on first use, on a worker (importing the SDK takes a third of a second)."""
-        with self._gateway_lock:
-            if self._gateway is None:
-                from desk_billing.core.gateway import Gateway
-
-                s = self.session
-                self._gateway = Gateway.from_profile(s.profile, s.api_key, s.api_base, s.settings)
-                tuning.freeze_long_lived_objects()  # the window and the SDK are loaded now
-            return self._gateway
-
     def connection_state(self) -> Any:
         """The gateway's ConnectionState (throttled, offline), or None before the first request."""
-        return self._gateway.monitor.state() if self._gateway is not None else None
+        gateway = self.session.built_gateway
+        return gateway.monitor.state() if gateway is not None else None
 
     def start(self) -> None:
         """Sync now and then every interval."""
@@ -111,20 +72,14 @@ class SyncController(QObject):
         if self._task is not None:
             self._again = True  # one more right after, so "Sync now" is never lost
             return
-        path = self.session.cache_path
-        gateway = self.gateway
+        session = self.session
 
         def work(control: TaskControl) -> Any:
-            from desk_billing.core.cache import Cache
-            from desk_billing.core.sync import SyncEngine
-
-            with Cache.open(path) as cache:
-                engine = SyncEngine(
-                    gateway(),
-                    cache,
-                    progress=control.report,
-                    cancel=control.cancel_event,
-                    concurrency=4,
+            session.gateway()  # built on this worker, the first time (the SDK import)
+            tuning.freeze_long_lived_objects()  # the window and the SDK are loaded now
+            with session.cache() as cache:
+                engine = session.sync_engine(
+                    cache, progress=control.report, cancel=control.cancel_event, concurrency=4
                 )
                 return engine.poll() if poll and not full else engine.run(full=full)
 
