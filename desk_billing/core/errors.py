@@ -45,6 +45,7 @@ class StripeAPIError(DeskBillingError):
         param: str | None = None,
         request_id: str | None = None,
         decline_code: str | None = None,
+        payment_intent: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -52,6 +53,7 @@ class StripeAPIError(DeskBillingError):
         self.param = param
         self.request_id = request_id
         self.decline_code = decline_code
+        self.payment_intent = payment_intent  # the payment a card error is about, if Stripe says
 
 
 class NotFound(StripeAPIError):

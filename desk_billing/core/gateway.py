@@ -246,6 +246,14 @@ class RateLimitedHTTPClient(HTTPClient):
         self._inner.close()
 
 
+def _payment_intent_of(error: stripe.StripeError) -> str | None:
+    """The payment intent Stripe's error body names (a declined or 3-D Secure payment), if any."""
+    intent = getattr(error.error, "payment_intent", None)
+    if intent is None or isinstance(intent, str):
+        return intent
+    return getattr(intent, "id", None)
+
+
 def translate_error(error: stripe.StripeError) -> DeskBillingError:
     """One of core's typed errors for an SDK error, with Stripe's own words (keys masked)."""
     message = mask_secrets((error.user_message or "").strip())
@@ -271,6 +279,7 @@ def translate_error(error: stripe.StripeError) -> DeskBillingError:
         param=param,
         request_id=error.request_id,
         decline_code=decline,
+        payment_intent=_payment_intent_of(error),
     )
     if isinstance(error, stripe.IdempotencyError):
         return IdempotencyConflict(

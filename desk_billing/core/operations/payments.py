@@ -158,11 +158,9 @@ def charge_saved_method(
             error.code == "authentication_required"
             or error.decline_code == "authentication_required"
         ):
-            stripe_error = getattr(error.__cause__, "error", None)
-            pi_id = object_id(getattr(stripe_error, "payment_intent", None))
             raise AuthenticationNeeded(
                 "The customer's bank asks the customer to authenticate this payment (3-D Secure); "
                 "send them a payment link or ask them to pay while present.",
-                pi_id,
+                error.payment_intent,
             ) from error
         raise
