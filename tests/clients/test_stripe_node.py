@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,12 +48,6 @@ def run_flow(sandbox: Sandbox, name: str) -> dict[str, Any]:
     )
     assert done.returncode == 0, f"the {name} flow failed:\n{done.stderr}"
     return json.loads(done.stdout)
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    with Sandbox() as sb:
-        yield sb
 
 
 def test_the_pinned_sdk_speaks_the_sandboxs_api_version() -> None:
