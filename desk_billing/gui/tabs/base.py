@@ -87,7 +87,8 @@ class ListTab(QWidget):
     # -- building ------------------------------------------------------------------------
     def _make_model(self, spec: ListSpec) -> CacheTableModel:
         model = CacheTableModel(spec, self.runner, self.cache_path, parent=self)
-        model.total_changed.connect(self._show_total)
+        # Only the model on screen writes the count: a hidden one counts again after a sync.
+        model.total_changed.connect(lambda total, m=model: self._total_of(m, total))
         model.failed.connect(self.error.emit)
         model.refreshed.connect(self._after_refresh)
         model.modelReset.connect(self._check_selection, Qt.ConnectionType.QueuedConnection)
@@ -307,6 +308,17 @@ class ListTab(QWidget):
         # invoices), which would hold up the searches typed meanwhile.
         self.runner.run(distinct, success=fill, error=self.error.emit, lane="background")
 
+    def _total_of(self, model: CacheTableModel, total: int) -> None:
+        if model is self.model:
+            self._show_total(total)
+
+    def show_model_total(self) -> None:
+        """The count of the list on screen (blank until it is counted)."""
+        if self.model.total is None:
+            self.total_label.setText("")
+        else:
+            self._show_total(self.model.total)
+
     def _show_total(self, total: int) -> None:
         plus = "+" if self.model.total_capped else ""
         text = f"{total:,}{plus} {'row' if total == 1 and not plus else 'rows'}"
@@ -392,9 +404,11 @@ class ListTab(QWidget):
             self._layout.insertWidget(1, self.action_bar)
 
     def _check_selection(self) -> None:
-        """After a new query or list the selected row may be gone: its actions go with it."""
-        if self.action_bar is not None and not self.view.currentIndex().isValid():
-            self.action_bar.set_selection(None)
+        """After a new query or list the selected row may be gone: its actions and details go."""
+        if getattr(self, "detail", None) is None:
+            return  # queued from a window being torn down
+        if not self.view.currentIndex().isValid():
+            self._current_changed(QModelIndex(), QModelIndex())
 
     def focus_detail(self) -> None:
         sizes = self.splitter.sizes()

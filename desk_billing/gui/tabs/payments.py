@@ -188,13 +188,15 @@ class PaymentsTab(ListTab):
             spec.index_of(self.model.query.sort or spec.default_sort), header.sortIndicatorOrder()
         )
         self.fill_statuses(spec)
+        self.show_model_total()
+        self._check_selection()  # the other list's row and details go
         if self.activated:
             self.apply_query()
 
     def refresh(self, changed: Any) -> None:
         current = self.model
         for model in {*self._models.values(), current}:
-            if model is not current and model.rowCount():
+            if model is not current and model.total is not None:  # shown once: re-read it
                 model.refresh(changed)
         super().refresh(changed)
 

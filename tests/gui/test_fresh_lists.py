@@ -1,0 +1,110 @@
+"""Lists stay fresh: what a sync or an operation changed shows up without any user action."""
+
+from __future__ import annotations
+
+from desk_billing.gui.tabs.payments import PaymentsTab
+from tests.gui.seed import NO_REDIRECTS, client_for
+
+
+def test_a_new_payment_synced_appears_at_the_top_of_the_payments_list(window, qtbot, sandbox):
+    tab = window.tab(PaymentsTab)
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() > 0 and not window.runner.busy, timeout=5000)
+    before = tab.model.rowCount()
+    first = tab.model.id_at(0)
+    tab.view.setCurrentIndex(tab.model.index(0, 0))  # the user had a row selected
+
+    client = client_for(sandbox.url)
+    customer = client.v1.customers.create({"name": "Walk-in", "email": "walkin@example.com"})
+    fresh = client.v1.payment_intents.create(
+        {
+            "amount": 777,
+            "currency": "usd",
+            "customer": customer.id,
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            **NO_REDIRECTS,
+        }
+    )
+    window.sync_now()  # the window's own sync, as its timer would run it
+
+    qtbot.waitUntil(lambda: tab.model.id_at(0) == fresh.id, timeout=10000)
+    qtbot.waitUntil(lambda: tab.total_label.text() == f"{before + 1} rows", timeout=5000)
+    assert tab.selected_id() == first  # the selection stayed on the row the user picked
+
+
+def test_a_new_payment_that_matches_the_search_appears_at_the_top(window, qtbot, sandbox):
+    tab = window.tab(PaymentsTab)
+    window.tabs.setCurrentWidget(tab)
+    qtbot.keyClicks(tab.search, "Order")
+    qtbot.waitUntil(
+        lambda: tab.model.query.search == "Order" and not window.runner.busy, timeout=5000
+    )
+    before = tab.model.rowCount()
+    assert before > 0
+
+    client = client_for(sandbox.url)
+    fresh = client.v1.payment_intents.create(
+        {
+            "amount": 4321,
+            "currency": "eur",
+            "payment_method": "pm_card_visa",
+            "confirm": True,
+            "description": "Order #9999",
+            **NO_REDIRECTS,
+        }
+    )
+    window.sync_now()
+
+    qtbot.waitUntil(lambda: tab.model.id_at(0) == fresh.id, timeout=10000)
+    assert tab.model.rowCount() == before + 1
+
+
+def _count(window, table: str) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(window.session.cache_path)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table} WHERE deleted = 0").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _rows_text(n: int) -> str:
+    return f"{n:,} {'row' if n == 1 else 'rows'}"
+
+
+def test_the_row_count_is_the_count_of_the_list_shown(window, qtbot):
+    tab = window.tab(PaymentsTab)
+    window.tabs.setCurrentWidget(tab)
+    payments, charges, refunds = (
+        _count(window, t) for t in ("payment_intents", "charges", "refunds")
+    )
+    assert len({payments, charges, refunds}) == 3, "the seed should tell the lists apart"
+    for kind, expected in (("Refunds", refunds), ("Charges", charges), ("Payments", payments)):
+        tab.kind_box.setCurrentText(kind)
+        qtbot.waitUntil(lambda e=expected: tab.total_label.text() == _rows_text(e), timeout=5000)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=5000)
+    assert tab.total_label.text() == _rows_text(payments)  # no hidden list's count arrives late
+
+
+def test_the_detail_pane_clears_when_nothing_is_selected(window, qtbot):
+    tab = window.tab(PaymentsTab)
+    window.tabs.setCurrentWidget(tab)
+    qtbot.waitUntil(lambda: tab.model.rowCount() > 0 and not window.runner.busy, timeout=5000)
+    picked = tab.model.id_at(0)
+    tab.view.setCurrentIndex(tab.model.index(0, 0))
+    qtbot.waitUntil(lambda: picked in tab.detail.toPlainText(), timeout=5000)
+
+    tab.kind_box.setCurrentText("Charges")  # another list: that payment is not in it
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=5000)
+    assert picked not in tab.detail.toPlainText()
+    assert "Select a row" in tab.detail.toPlainText()
+
+    tab.kind_box.setCurrentText("Payments")
+    qtbot.waitUntil(lambda: tab.model.rowCount() > 0 and not window.runner.busy, timeout=5000)
+    tab.view.setCurrentIndex(tab.model.index(0, 0))
+    qtbot.waitUntil(lambda: picked in tab.detail.toPlainText(), timeout=5000)
+    qtbot.keyClicks(tab.search, "nomatchwhatsoever")  # the selected row leaves the list
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 0 and not window.runner.busy, timeout=5000)
+    qtbot.waitUntil(lambda: "Select a row" in tab.detail.toPlainText(), timeout=3000)
