@@ -137,7 +137,8 @@ class MainWindow(QMainWindow):
         find = QAction("Search", self, shortcut=QKeySequence.StandardKey.Find)
         find.triggered.connect(self.focus_search)
         view_menu.addAction(find)
-        titles = [cls.title.replace("&&", "&") for cls in TAB_CLASSES] + ["Audit"]
+        # A menu reads "&" as a mnemonic too: the tabs' "&&" is what shows one ampersand.
+        titles = [cls.title for cls in TAB_CLASSES] + ["Audit"]
         for number, title in enumerate(titles, start=1):
             action = QAction(title, self, shortcut=QKeySequence(f"Ctrl+{number}"))
             action.triggered.connect(lambda _=False, i=number - 1: self.tabs.setCurrentIndex(i))

@@ -108,3 +108,11 @@ def test_the_detail_pane_clears_when_nothing_is_selected(window, qtbot):
     qtbot.keyClicks(tab.search, "nomatchwhatsoever")  # the selected row leaves the list
     qtbot.waitUntil(lambda: tab.model.rowCount() == 0 and not window.runner.busy, timeout=5000)
     qtbot.waitUntil(lambda: "Select a row" in tab.detail.toPlainText(), timeout=3000)
+
+
+def test_the_view_menu_shows_the_ampersand_of_payments_and_refunds(window):
+    view_menu = next(
+        a.menu() for a in window.menuBar().actions() if a.text() == "&View" and a.menu()
+    )
+    shown = [a.iconText() for a in view_menu.actions()]  # the text with mnemonics resolved
+    assert "Payments & Refunds" in shown
