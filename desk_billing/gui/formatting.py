@@ -80,3 +80,18 @@ def dashboard_url(mode: str, table: str, object_id: str) -> str:
     }.get(table, table)
     prefix = "" if mode == "live" else "test/"
     return f"https://dashboard.stripe.com/{prefix}{path}/{object_id}"
+
+
+# Stripe's refund reasons (Refund.reason) as a person says them.
+REFUND_REASONS = {
+    "requested_by_customer": "Requested by customer",
+    "duplicate": "Duplicate",
+    "fraudulent": "Fraudulent",
+    "expired_uncaptured_charge": "Uncaptured charge expired",
+}
+
+
+def reason_text(reason: str | None) -> str:
+    if not reason:
+        return ""
+    return REFUND_REASONS.get(reason, reason.replace("_", " ").capitalize())

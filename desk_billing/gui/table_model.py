@@ -225,6 +225,8 @@ class CacheTableModel(QAbstractTableModel):
             return "yes" if value else ""
         if column.key == "currency":
             return str(value).upper()
+        if column.key == "reason":
+            return formatting.reason_text(value)
         return str(value)
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008

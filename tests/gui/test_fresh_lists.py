@@ -116,3 +116,17 @@ def test_the_view_menu_shows_the_ampersand_of_payments_and_refunds(window):
     )
     shown = [a.iconText() for a in view_menu.actions()]  # the text with mnemonics resolved
     assert "Payments & Refunds" in shown
+
+
+def test_refund_reasons_read_as_labels(window, qtbot):
+    tab = window.tab(PaymentsTab)
+    window.tabs.setCurrentWidget(tab)
+    tab.kind_box.setCurrentText("Refunds")
+    qtbot.waitUntil(lambda: tab.model.rowCount() > 0 and not window.runner.busy, timeout=5000)
+    column = tab.model.spec.index_of("reason")
+    shown = {tab.model.index(r, column).data() for r in range(tab.model.rowCount())}
+    assert "Requested by customer" in shown
+    assert "requested_by_customer" not in shown
+    row = next(r for r in range(tab.model.rowCount()) if tab.model.index(r, column).data())
+    tab.view.setCurrentIndex(tab.model.index(row, 0))
+    qtbot.waitUntil(lambda: "Requested by customer" in tab.detail.toPlainText(), timeout=5000)
