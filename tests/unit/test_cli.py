@@ -156,3 +156,30 @@ def test_no_key_with_a_secure_keyring_says_where_to_add_one(capsys):
     assert main(["sync"]) == 1  # the test keyring is a secure one, holding no key
     err = capsys.readouterr().err
     assert "No API key for profile 'default'" in err and "add the key in the app" in err
+
+
+def test_report_mrr_json_is_the_contract_shape(desk_home, capsys):
+    paths = AppPaths.from_env()
+    profile = Profile("work", account_id="acct_42")
+    ProfileStore(paths).save(profile)
+    item = {
+        "id": "si_1",
+        "object": "subscription_item",
+        "quantity": 2,
+        "price": {"currency": "jpy", "unit_amount": 1200, "recurring": {"interval": "year"}},
+    }
+    sub = {
+        "id": "sub_1",
+        "object": "subscription",
+        "created": 1,
+        "status": "active",
+        "currency": "jpy",
+        "items": {"object": "list", "data": [item]},
+    }
+    with Cache.open(paths.cache_path(profile, "test")) as cache:
+        cache.upsert("subscriptions", [sub])
+    assert main(["report", "mrr", "--json", "--profile", "work"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report) == {"as_of", "mrr", "subscriptions"}
+    assert report["mrr"] == {"jpy": 200}
+    assert report["subscriptions"] == {"jpy": 1}
