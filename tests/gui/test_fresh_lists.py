@@ -3,61 +3,6 @@
 from __future__ import annotations
 
 from desk_billing.gui.tabs.payments import PaymentsTab
-from tests.gui.seed import NO_REDIRECTS, client_for
-
-
-def test_a_new_payment_synced_appears_at_the_top_of_the_payments_list(window, qtbot, sandbox):
-    tab = window.tab(PaymentsTab)
-    window.tabs.setCurrentWidget(tab)
-    qtbot.waitUntil(lambda: tab.model.rowCount() > 0 and not window.runner.busy, timeout=5000)
-    before = tab.model.rowCount()
-    first = tab.model.id_at(0)
-    tab.view.setCurrentIndex(tab.model.index(0, 0))  # the user had a row selected
-
-    client = client_for(sandbox.url)
-    customer = client.v1.customers.create({"name": "Walk-in", "email": "walkin@example.com"})
-    fresh = client.v1.payment_intents.create(
-        {
-            "amount": 777,
-            "currency": "usd",
-            "customer": customer.id,
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-            **NO_REDIRECTS,
-        }
-    )
-    window.sync_now()  # the window's own sync, as its timer would run it
-
-    qtbot.waitUntil(lambda: tab.model.id_at(0) == fresh.id, timeout=10000)
-    qtbot.waitUntil(lambda: tab.total_label.text() == f"{before + 1} rows", timeout=5000)
-    assert tab.selected_id() == first  # the selection stayed on the row the user picked
-
-
-def test_a_new_payment_that_matches_the_search_appears_at_the_top(window, qtbot, sandbox):
-    tab = window.tab(PaymentsTab)
-    window.tabs.setCurrentWidget(tab)
-    qtbot.keyClicks(tab.search, "Order")
-    qtbot.waitUntil(
-        lambda: tab.model.query.search == "Order" and not window.runner.busy, timeout=5000
-    )
-    before = tab.model.rowCount()
-    assert before > 0
-
-    client = client_for(sandbox.url)
-    fresh = client.v1.payment_intents.create(
-        {
-            "amount": 4321,
-            "currency": "eur",
-            "payment_method": "pm_card_visa",
-            "confirm": True,
-            "description": "Order #9999",
-            **NO_REDIRECTS,
-        }
-    )
-    window.sync_now()
-
-    qtbot.waitUntil(lambda: tab.model.id_at(0) == fresh.id, timeout=10000)
-    assert tab.model.rowCount() == before + 1
 
 
 def _count(window, table: str) -> int:
