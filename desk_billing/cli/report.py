@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
+
+import orjson
 
 from desk_billing.cli.common import EXIT_OK
 from desk_billing.core.account import AccountSession
+from desk_billing.core.money import format_amount
+from desk_billing.core.reports.mrr import mrr_now
 
 
 def add_parser(subparsers: Any) -> None:
@@ -20,13 +23,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def report_command(session: AccountSession, args: argparse.Namespace) -> int:
-    from desk_billing.core.money import format_amount
-    from desk_billing.core.reports.mrr import mrr_now  # see the package's docstring
-
     with session.cache() as cache:
         result = mrr_now(cache.conn)
     if args.json:
-        print(json.dumps(result.as_json(), sort_keys=True))
+        print(orjson.dumps(result.as_json(), option=orjson.OPT_SORT_KEYS).decode())
     else:
         for currency, amount in result.mrr.items():
             count = result.subscriptions.get(currency, 0)

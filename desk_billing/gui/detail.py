@@ -48,6 +48,11 @@ def date(row: Mapping[str, Any], key: str = "created") -> str:
     return escape(formatting.date_text(row.get(key)))
 
 
+def reason(row: Mapping[str, Any]) -> str:
+    """A refund's reason as a person says it ("Requested by customer")."""
+    return escape(formatting.reason_text(row.get("reason")))
+
+
 def text(row: Mapping[str, Any], key: str) -> str:
     value = row.get(key)
     return "" if value is None else escape(str(value))

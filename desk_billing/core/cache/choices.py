@@ -18,7 +18,6 @@ from desk_billing.core.money import format_amount
 CUSTOMER_CHOICES = 8  # matches a customer picker offers at once
 PRICE_CHOICES = 50
 _CUSTOMER_ID = re.compile(r"^cus_\w+$")
-_INTERVALS = {"day": "day", "week": "week", "month": "month", "year": "year"}
 
 
 @dataclass(frozen=True)
@@ -95,8 +94,9 @@ class PriceChoice:
         amount = format_amount(self.unit_amount, self.currency)
         if not self.interval:
             return amount
-        unit = _INTERVALS.get(self.interval, self.interval)
-        every = unit if self.interval_count == 1 else f"{self.interval_count} {unit}s"
+        every = (
+            self.interval if self.interval_count == 1 else f"{self.interval_count} {self.interval}s"
+        )
         return f"{amount} / {every}"
 
     @property

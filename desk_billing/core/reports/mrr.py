@@ -46,11 +46,10 @@ SELECT lower(coalesce(json_extract(i.value, '$.price.currency'), s.currency)) AS
        coalesce(json_extract(i.value, '$.price.recurring.interval_count'), 1) AS interval_count,
        coalesce(json_extract(s.data, '$.discount.coupon.percent_off'), 0) AS percent_off,
        sum(coalesce(json_extract(i.value, '$.price.unit_amount'), 0)
-           * coalesce(json_extract(i.value, '$.quantity'), 1)) AS amount,
-       count(DISTINCT s.id) AS subscriptions
+           * coalesce(json_extract(i.value, '$.quantity'), 1)) AS amount
 FROM subscriptions AS s, json_each(s.data, '$.items.data') AS i
 WHERE s.deleted = 0
-  AND s.status IN ('active', 'past_due')
+  AND s.status IN ({statuses})
   AND json_type(s.data, '$.pause_collection') IS NOT 'object'
   AND json_extract(i.value, '$.price.recurring.interval') IS NOT NULL
 GROUP BY 1, 2, 3, 4
@@ -58,10 +57,13 @@ GROUP BY 1, 2, 3, 4
 
 _COUNT_SQL = """
 SELECT lower(s.currency), count(*) FROM subscriptions AS s
-WHERE s.deleted = 0 AND s.status IN ('active', 'past_due')
+WHERE s.deleted = 0 AND s.status IN ({statuses})
   AND json_type(s.data, '$.pause_collection') IS NOT 'object'
 GROUP BY 1
 """
+
+_STATUSES = ", ".join(f"'{status}'" for status in MRR_STATUSES)  # constants, not user input
+_SQL, _COUNT_SQL = (sql.format(statuses=_STATUSES) for sql in (_SQL, _COUNT_SQL))
 
 
 @dataclass(frozen=True)
@@ -78,7 +80,7 @@ class MRR:
 def mrr_now(conn: sqlite3.Connection, as_of: int | None = None) -> MRR:
     """MRR per currency from the cache as it is now."""
     exact: dict[str, Fraction] = {}
-    for currency, interval, count, percent_off, amount, _subs in conn.execute(_SQL):
+    for currency, interval, count, percent_off, amount in conn.execute(_SQL):
         value = monthly(int(amount), interval, int(count))
         if percent_off:
             value *= 1 - Fraction(str(percent_off)) / 100

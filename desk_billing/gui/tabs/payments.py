@@ -226,7 +226,7 @@ class PaymentsTab(ListTab):
                     "in a few business days (SEPA Direct Debit)" if _sepa_processing(obj) else "",
                 ),
                 ("Description", d.text(obj, "description")),
-                ("Reason", d.text({"r": formatting.reason_text(obj.get("reason"))}, "r")),
+                ("Reason", d.reason(obj)),
                 ("Failure", d.text(obj, "failure_message") or d.text(error, "message")),
                 ("Outcome", d.text(outcome, "seller_message")),
                 ("Payment", d.text(detail, "payment_intent") if table != "payment_intents" else ""),
@@ -244,15 +244,7 @@ class PaymentsTab(ListTab):
             d.table(
                 "Refunds",
                 detail["refunds"],
-                [
-                    d.CREATED,
-                    d.STATUS,
-                    d.AMOUNT,
-                    (
-                        "Reason",
-                        lambda r: d.text({"r": formatting.reason_text(r.get("reason"))}, "r"),
-                    ),
-                ],
+                [d.CREATED, d.STATUS, d.AMOUNT, ("Reason", d.reason)],
             ),
             d.metadata(obj),
         )
