@@ -177,9 +177,11 @@ def _journal_run_columns(conn: sqlite3.Connection) -> None:
 
 
 # 3: invoices.subscription indexed (a subscription's invoices).
+# 4: the invoice_payments table (an invoice's payments, issue 13).
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [
     _initial,
     _journal_run_columns,
+    follow_specs,
     follow_specs,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -330,6 +330,21 @@ TABLES: dict[str, TableSpec] = {
             search=(*_SEARCH, "number", "description"),
         ),
         TableSpec(
+            # What links an invoice to the payment intent paying it (`invoice.payments`, since
+            # 2025): the invoice detail lists an invoice's payments from here.
+            "invoice_payments",
+            "invoice_payment",
+            _common(
+                _c("invoice", "TEXT", ref("invoice"), indexed=True),
+                _c("payment_intent", "TEXT", ref("payment", "payment_intent"), indexed=True),
+                _c("status", "TEXT"),
+                _c("amount_paid", "INTEGER"),
+                _c("amount_requested", "INTEGER"),
+                _c("currency", "TEXT"),
+                _c("is_default", "INTEGER"),
+            ),
+        ),
+        TableSpec(
             "events",
             "event",
             (

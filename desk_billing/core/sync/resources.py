@@ -31,6 +31,8 @@ RESOURCES: tuple[Resource, ...] = (
     # classic "ended subscription still shown active" drift.
     Resource("subscriptions", "/v1/subscriptions", {"status": "all"}),
     Resource("invoices", "/v1/invoices"),
+    # Every invoice's payments, listed without `invoice=` (Stripe lists all of them then).
+    Resource("invoice_payments", "/v1/invoice_payments"),
     Resource("invoiceitems", "/v1/invoiceitems"),
     Resource("payment_intents", "/v1/payment_intents"),
     Resource("charges", "/v1/charges"),
