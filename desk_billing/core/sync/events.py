@@ -17,6 +17,7 @@ import orjson
 
 from desk_billing.core.cache import Cache
 from desk_billing.core.errors import NotFound
+from desk_billing.core.sync import invoice_payments
 from desk_billing.core.sync.common import (
     STATE_CURSOR,
     STATE_FLOOR,
@@ -114,9 +115,14 @@ class EventPoller:
         ]
         refetch = [d for d in decisions if d.action is Action.REFETCH]
         fetched = self.current.retrieve_all(refetch, pool)
+        # Read after the events' own objects: what Stripe lists now is newer than any payload.
+        payments = invoice_payments.fetch_all(
+            self.fetcher, invoice_payments.invoices_to_refresh(fresh), pool
+        )
         with self.cache.transaction():
             for decision in decisions:
                 self._write(decision, fetched, tally)
+            invoice_payments.store(self.cache, payments, tally)
             if fresh:
                 self.cache.upsert("events", fresh)
             if move_cursor and events:
