@@ -40,7 +40,11 @@ def status_text(status: str | None) -> str:
 def amount_text(minor: Any, currency: str | None) -> str:
     if minor is None:
         return ""
-    return format_amount(int(minor), currency or "usd")
+    if not currency:
+        # A customer who was never billed has no currency yet (Stripe sets it with the first
+        # invoice item, invoice or subscription): its zero balance is in no currency at all.
+        return "" if int(minor) == 0 else f"{int(minor)} (minor units, no currency)"
+    return format_amount(int(minor), currency)
 
 
 def date_text(epoch: Any, with_time: bool = True) -> str:

@@ -21,10 +21,15 @@ from desk_billing.gui.actions import ActionHub, Selection, needs_row
 
 
 def refundable_payments(selection: Selection | None) -> list[Mapping[str, Any]]:
-    """The succeeded payments the detail pane lists (a customer's, or an invoice's)."""
+    """The succeeded payments the detail pane lists (a customer's, or an invoice's: there the
+    status of the payment intent behind each invoice payment counts)."""
     if selection is None:
         return []
-    return [p for p in selection.detail.get("payments") or () if p.get("status") == "succeeded"]
+    return [
+        p
+        for p in selection.detail.get("payments") or ()
+        if p.get("intent_status", p.get("status")) == "succeeded"
+    ]
 
 
 def check_refund_from_detail(selection: Selection | None) -> str | None:

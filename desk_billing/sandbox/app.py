@@ -86,6 +86,7 @@ PERMISSIONS = {
     "subscription_items": "subscription",
     "invoices": "invoice",
     "invoiceitems": "invoice",
+    "invoice_payments": "invoice",  # Stripe guards them with the Invoices permission
     "credit_notes": "credit_note",
     "events": "event",
     "balance": "balance",

@@ -84,48 +84,21 @@ def invoice_detail(conn: sqlite3.Connection, invoice_id: str) -> dict[str, Any]:
             "WHERE deleted = 0 AND invoice = ? ORDER BY created",
             (invoice_id,),
         )
-    payment_ids = []
-    for entry in (invoice.get("payments") or {}).get("data") or []:
-        payment = entry.get("payment") or {}
-        for key in ("payment_intent", "charge"):
-            value = payment.get(key)
-            value = value.get("id") if isinstance(value, dict) else value
-            if value:
-                payment_ids.append(value)
-    for key in ("payment_intent", "charge"):  # older API versions kept them on the invoice
-        value = invoice.get(key)
-        value = value.get("id") if isinstance(value, dict) else value
-        if value:
-            payment_ids.append(value)
-    marks = ", ".join("?" * len(payment_ids)) or "NULL"
+    # Stripe's own link (`invoice.payments`, the InvoicePayment objects): each with the
+    # payment intent it is paid by. `id` is that intent (what a refund of it names);
+    # `status` the invoice payment's (open, paid, canceled), `intent_status` the intent's.
     payments = _rows(
         conn,
-        f"SELECT id, created, status, amount, currency FROM payment_intents WHERE id IN ({marks}) "
-        f"UNION ALL SELECT id, created, status, amount, currency FROM charges WHERE id IN ({marks}) "
-        "ORDER BY created DESC",
-        (*payment_ids, *payment_ids),
+        "SELECT coalesce(ip.payment_intent, ip.id) AS id, ip.id AS invoice_payment, "
+        "ip.payment_intent, ip.status, pi.status AS intent_status, "
+        "coalesce(ip.amount_paid, ip.amount_requested) AS amount, ip.currency, "
+        "coalesce(json_extract(ip.data, '$.status_transitions.paid_at'), "
+        "json_extract(ip.data, '$.status_transitions.canceled_at'), ip.created) AS created "
+        "FROM invoice_payments ip LEFT JOIN payment_intents pi ON pi.id = ip.payment_intent "
+        "WHERE ip.deleted = 0 AND ip.invoice = ? ORDER BY ip.created DESC, ip.id",
+        (invoice_id,),
     )
-    matched = False
-    transitions = invoice.get("status_transitions") or {}
-    if not payments and transitions.get("finalized_at") and invoice.get("amount_paid"):
-        # Since 2025 an invoice no longer names its payment (that is the InvoicePayment
-        # resource, not cached): show the customer's payments of that amount and currency
-        # made between finalization and a day after it was marked paid.
-        matched = True
-        payments = _rows(
-            conn,
-            "SELECT id, created, status, amount, currency FROM payment_intents "
-            "WHERE deleted = 0 AND customer = ? AND amount = ? AND currency = ? "
-            "AND created BETWEEN ? AND ? ORDER BY created DESC LIMIT 5",
-            (
-                _ref(invoice.get("customer")),
-                invoice.get("amount_paid"),
-                invoice.get("currency"),
-                transitions["finalized_at"] - 60,
-                (transitions.get("paid_at") or transitions["finalized_at"]) + 86400,
-            ),
-        )
-    return {"object": invoice or None, "lines": lines, "payments": payments, "matched": matched}
+    return {"object": invoice or None, "lines": lines, "payments": payments}
 
 
 def _ref(value: Any) -> Any:

@@ -70,6 +70,21 @@ ACTIONS = (
 )  # fmt: skip
 
 
+def _balance(customer: dict[str, Any]) -> str:
+    """Stripe's sign: negative is credit the next invoice uses, positive is owed on it."""
+    balance, currency = customer.get("balance") or 0, customer.get("currency")
+    if not balance or not currency:
+        return ""
+    shown = d.amount({"a": abs(balance), "c": currency}, "a", "c")
+    return f"{shown} credit" if balance < 0 else f"{shown} owed"
+
+
+def _delinquent(customer: dict[str, Any]) -> str:
+    if customer.get("delinquent"):
+        return "yes: an invoice payment failed and is not settled"
+    return ""
+
+
 class CustomersTab(ListTab):
     title = "Customers"
     spec = CUSTOMERS
@@ -88,9 +103,10 @@ class CustomersTab(ListTab):
                 ("Email", d.text(customer, "email")),
                 ("Phone", d.text(customer, "phone")),
                 ("Created", d.date(customer)),
-                ("Balance", d.amount(customer, "balance") if customer.get("currency") else ""),
+                ("Currency", d.text({"c": (customer.get("currency") or "").upper()}, "c")),
+                ("Balance", _balance(customer)),
                 ("Location", d.text({"p": place}, "p")),
-                ("Delinquent", "yes" if customer.get("delinquent") else ""),
+                ("Delinquent", _delinquent(customer)),
                 ("Dashboard", d.link(self.dashboard_url(), "Open in Stripe Dashboard")),
             ]
         )

@@ -125,6 +125,17 @@ ACTIONS = (
 )  # fmt: skip
 
 
+# The invoice's InvoicePayments: when paid (else opened), their status, what they pay, and
+# the payment intent behind each with its own status.
+PAYMENT_COLUMNS = (
+    ("Date", d.date),
+    d.STATUS,
+    d.AMOUNT,
+    ("Payment intent", lambda r: d.text(r, "payment_intent")),
+    ("Intent", lambda r: d.status(r["intent_status"]) if r.get("intent_status") else ""),
+)
+
+
 class InvoicesTab(ListTab):
     title = "Invoices"
     spec = INVOICES
@@ -168,13 +179,7 @@ class InvoicesTab(ListTab):
                 detail["lines"],
                 [("Description", lambda r: d.text(r, "description")), qty, d.AMOUNT],
             ),
-            d.table(
-                "Payments (matched by customer, amount and date)"
-                if detail.get("matched")
-                else "Payments",
-                detail["payments"],
-                [d.CREATED, d.STATUS, d.AMOUNT, d.ID],
-            ),
+            d.table("Payments", detail["payments"], PAYMENT_COLUMNS),
             d.metadata(invoice),
         )
 
