@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from desk_billing import __version__
-from desk_billing.cli import info, invoices, journal, refund, report, sandbox, sync
+from desk_billing.cli import info, invoices, journal, logs, refund, report, sandbox, sync
 from desk_billing.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_global_options
 from desk_billing.cli.gui import open_gui
 from desk_billing.core.account import AccountSession
@@ -44,6 +44,7 @@ SUB_COMMANDS: list[Callable[[Any], None]] = [
     refund.add_parser,
     journal.add_parser,
     report.add_parser,
+    logs.add_parser,
 ]
 
 

@@ -9,17 +9,20 @@ import contextlib
 import logging
 import os
 import random
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import stripe
+from stripe import _telemetry_id as stripe_telemetry_id
 from stripe import _util as stripe_util
 from stripe._http_client import HTTPClient, new_default_http_client
 
+from desk_billing.core.connection import ConnectionMonitor, TokenBucket
 from desk_billing.core.errors import (
     AuthenticationError,
     DeskBillingError,
@@ -31,16 +34,18 @@ from desk_billing.core.errors import (
     StripeAPIError,
     WebhookSignatureRejected,
 )
-from desk_billing.core.logging import mask_secrets
+from desk_billing.core.logging import log_request, mask_secrets, operator_name
 from desk_billing.core.profiles import (
     ENV_API_BASE,
     MAX_NETWORK_RETRIES,
     RATE_LIMIT_LIVE_RPS,
     RATE_LIMIT_TEST_RPS,
     REQUEST_TIMEOUT_S,
+    SDK_TELEMETRY,
     Profile,
     Settings,
 )
+from desk_billing.core.request_log import request_fields
 from desk_billing.core.secrets import check_key
 
 # The cache stores objects exactly as this API version renders them; a new SDK major that
@@ -53,100 +58,20 @@ if stripe.api_version != API_VERSION:
     )
 
 CONNECT_TIMEOUT_S = 10.0
-THROTTLED_FOR_S = 30.0
 
 # With STRIPE_LOG=debug the SDK prints every request body and response to stderr; the
 # variable is read once at import, so it is switched off here rather than trusted.
 stripe.log = None
 stripe_util.STRIPE_LOG = None
 logging.getLogger("stripe").setLevel(logging.WARNING)
+# Telemetry is a setting, off by default (`configure_telemetry`); off before any request.
+stripe.enable_telemetry = False
+TELEMETRY_ID_FILE = "stripe_telemetry_id"
 
 log = logging.getLogger(__name__)
 R = TypeVar("R")
 Sleep = Callable[[float], None]
 Clock = Callable[[], float]
-
-
-class TokenBucket:
-    """Allows `rate` requests per second on average, `burst` at once; thread-safe, blocking."""
-
-    def __init__(
-        self,
-        rate: float,
-        burst: float | None = None,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        self.rate = rate
-        # A quarter second's worth of burst: any one-second window then holds at most
-        # 1.25 x rate requests, which for the defaults (20/80) is Stripe's ceiling (25/100).
-        self.capacity = burst if burst is not None else max(1.0, rate / 4)
-        self._tokens = self.capacity
-        self._clock = clock
-        self._sleep = sleep
-        self._updated = clock()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Take one token, waiting as needed; returns the seconds waited."""
-        waited = 0.0
-        while True:
-            with self._lock:
-                now = self._clock()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1 - 1e-9:  # tolerance: float refills land a hair below 1
-                    self._tokens = max(0.0, self._tokens - 1)
-                    return waited
-                delay = (1 - self._tokens) / self.rate
-            self._sleep(delay)
-            waited += delay
-
-
-@dataclass(frozen=True)
-class ConnectionState:
-    """What the status bar shows: throttled by Stripe lately, offline, when last reached."""
-
-    throttled: bool
-    offline: bool
-    last_ok_at: float | None
-    last_throttled_at: float | None
-    last_network_error_at: float | None
-
-
-class ConnectionMonitor:
-    """Records outcomes of HTTP requests, from any thread."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._ok: float | None = None
-        self._throttled: float | None = None
-        self._network_error: float | None = None
-
-    def record(self, outcome: str) -> None:
-        """`outcome` is "ok", "throttled" or "network_error"; times are UTC epoch seconds."""
-        now = time.time()
-        with self._lock:
-            if outcome == "ok":
-                self._ok = now
-            elif outcome == "throttled":
-                self._throttled = now
-            else:
-                self._network_error = now
-
-    def state(self) -> ConnectionState:
-        """A snapshot for display."""
-        with self._lock:
-            now = time.time()
-            throttled = self._throttled is not None and now - self._throttled < THROTTLED_FOR_S
-            offline = self._network_error is not None and (
-                self._ok is None or self._network_error > self._ok
-            )
-            return ConnectionState(
-                throttled, offline, self._ok, self._throttled, self._network_error
-            )
 
 
 class KeptBody:
@@ -172,8 +97,10 @@ class RateLimitedHTTPClient(HTTPClient):
         monitor: ConnectionMonitor,
         max_throttled_retries: int = 2,
         sleep: Sleep = time.sleep,
+        context: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__()
+        self.context = dict(context or {})  # operator, profile, mode: on every request's line
         self._inner = inner
         self._bucket = bucket
         self._monitor = monitor
@@ -219,11 +146,22 @@ class RateLimitedHTTPClient(HTTPClient):
         attempt = 0
         while True:
             self._bucket.acquire()
+            started = time.monotonic()
+            path = urlsplit(url).path
             try:
                 response = send(method, url, headers, post_data)
-            except stripe.APIConnectionError:
+            except stripe.APIConnectionError as error:
                 self._monitor.record("network_error")
+                fields = request_fields(method, path, headers, None)
+                log_request(
+                    method, path, None, time.monotonic() - started, self.context,
+                    error=type(error).__name__, **fields,
+                )  # fmt: skip
                 raise
+            fields = request_fields(method, path, headers, response)
+            log_request(
+                method, path, response[1], time.monotonic() - started, self.context, **fields
+            )
             if response[1] != 429:
                 self._monitor.record("ok")
                 return response
@@ -244,6 +182,33 @@ class RateLimitedHTTPClient(HTTPClient):
 
     def close(self) -> None:
         self._inner.close()
+
+
+def configure_telemetry(enabled: bool, id_dir: Path | None) -> None:
+    """The SDK's telemetry (process-wide in stripe-python): off, or on with its install id kept
+    in `id_dir` (our config folder) instead of the SDK's `~/.config/stripe/telemetry_id`, so
+    nothing is written outside DESK_BILLING_HOME. With no `id_dir`, no id is sent at all."""
+    stripe.enable_telemetry = enabled
+    if not enabled:
+        return
+    telemetry_id = None
+    if id_dir is not None:
+        path = id_dir / TELEMETRY_ID_FILE
+        try:
+            telemetry_id = path.read_text(encoding="ascii").strip() or None
+        except OSError:
+            telemetry_id = None
+        if telemetry_id is None:
+            telemetry_id = secrets.token_hex(16)
+            try:
+                id_dir.mkdir(parents=True, exist_ok=True)
+                path.write_text(telemetry_id, encoding="ascii")
+            except OSError as error:
+                log.warning("Cannot keep the SDK's telemetry id in %s: %s", id_dir, error)
+    # The SDK reads its id once per process from these two names and writes a file only when
+    # it has not loaded one: answering for it keeps it out of the user's home.
+    stripe_telemetry_id._cached_id = telemetry_id
+    stripe_telemetry_id._loaded = True
 
 
 def _payment_intent_of(error: stripe.StripeError) -> str | None:
@@ -332,6 +297,9 @@ class Gateway:
         def value(setting):  # defaults when no settings file is given (tests, scripts)
             return settings.get(setting) if settings is not None else setting.default
 
+        configure_telemetry(
+            value(SDK_TELEMETRY), settings.path.parent if settings is not None else None
+        )
         if rate is None:
             rate = value(RATE_LIMIT_LIVE_RPS if info.mode == "live" else RATE_LIMIT_TEST_RPS)
         monitor = ConnectionMonitor()
@@ -339,7 +307,8 @@ class Gateway:
         # Only the `requests` client (a dependency of the SDK) takes a timeout.
         inner = new_default_http_client(timeout=(CONNECT_TIMEOUT_S, timeout))
         bucket = TokenBucket(rate, clock=clock, sleep=sleep)
-        http_client = RateLimitedHTTPClient(inner, bucket, monitor, sleep=sleep)
+        context = {"operator": operator_name(), "profile": profile.name, "mode": info.mode}
+        http_client = RateLimitedHTTPClient(inner, bucket, monitor, sleep=sleep, context=context)
         client = stripe.StripeClient(
             key,
             stripe_version=API_VERSION,

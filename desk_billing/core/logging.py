@@ -1,17 +1,27 @@
-"""Structured JSON-lines log file with every API key and webhook secret masked."""
+"""Structured JSON-lines log file with every API key and webhook secret masked, and the one
+line per Stripe request (`log_request`) that the gateway and the PDF fetcher write."""
 
 from __future__ import annotations
 
+import getpass
 import logging
 import logging.handlers
 import re
 import time
+from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 SECRET_PATTERN = re.compile(r"\b((?:sk|rk)_(?:test|live)_|whsec_)([A-Za-z0-9]+)")
 _HANDLER_NAME = "desk-billing-jsonl"
+REQUESTS_LOGGER = "desk_billing.requests"
+# Libraries that log at INFO on their own (fontTools: hundreds of lines per PDF font subset;
+# urllib3: every connection) or bodies at DEBUG (stripe): only their warnings reach the file.
+QUIET_LOGGERS = ("fontTools", "urllib3", "PIL", "stripe", "requests", "charset_normalizer")
+_requests_log = logging.getLogger(REQUESTS_LOGGER)
 
 
 def mask_secrets(text: str) -> str:
@@ -22,6 +32,38 @@ def mask_secrets(text: str) -> str:
         return f"{prefix}…{rest[-4:]}" if len(rest) >= 12 else f"{prefix}***"
 
     return SECRET_PATTERN.sub(masked, text)
+
+
+def operator_name() -> str | None:
+    """Who is at the desk, as the OS names them (None when it cannot say)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, no USER/LOGNAME (containers)
+        return None
+
+
+def log_request(
+    method: str,
+    path: str,
+    status: int | None,
+    duration_s: float,
+    context: Mapping[str, Any] | None = None,
+    **fields: Any,
+) -> None:
+    """One JSON line for one HTTP request to Stripe: method, path (never the query, which can
+    hold e-mails), status, duration and the identifiers in `fields` (request_id,
+    idempotency_key, object_id, amount, currency, error); `context` adds operator and profile.
+    Callers pass identifiers only, never a body or a key."""
+    entry: dict[str, Any] = {
+        "method": method.upper(),
+        "path": path,
+        "status": status,
+        "duration_ms": round(duration_s * 1000, 1),
+    }
+    entry.update((k, v) for k, v in fields.items() if v is not None)
+    entry.update((k, v) for k, v in (context or {}).items() if v is not None)
+    level = logging.WARNING if status is None or status >= 500 else logging.INFO
+    _requests_log.log(level, "%s %s %s", entry["method"], path, status, extra=entry)
 
 
 class SecretMaskingFilter(logging.Filter):
@@ -83,6 +125,22 @@ def setup_logging(log_file: Path, level: int = logging.INFO) -> logging.Handler:
     handler.setFormatter(JsonLinesFormatter())
     root.addHandler(handler)
     root.setLevel(min(root.level or level, level))
-    # The SDK logs request and response bodies at DEBUG; those never reach our file.
-    logging.getLogger("stripe").setLevel(logging.WARNING)
+    quiet_third_parties()
     return handler
+
+
+def quiet_third_parties() -> None:
+    """Third-party loggers at WARNING (the SDK logs bodies at DEBUG; those never reach a file)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def log_lines(log_file: Path, tail: int | None = None) -> list[str]:
+    """The log's lines, oldest first, rotated files included; the last `tail` when given."""
+    files = [log_file.with_name(f"{log_file.name}.{n}") for n in range(9, 0, -1)] + [log_file]
+    lines: deque[str] = deque(maxlen=tail if tail is not None and tail >= 0 else None)
+    for path in files:
+        if path.is_file():
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                lines.extend(line.rstrip("\n") for line in handle)
+    return list(lines)

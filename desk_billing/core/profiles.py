@@ -236,6 +236,16 @@ RATE_LIMIT_TEST_RPS = _declare(
 RATE_LIMIT_LIVE_RPS = _declare(
     Setting("rate_limit_live_rps", float, 80.0, "Most requests per second in live mode.", 0.1, 100)
 )
+# stripe-python reports each request's id and duration to Stripe with the next request and keeps
+# an install id under ~/.config/stripe; a finance back-office sends nothing unasked.
+SDK_TELEMETRY = _declare(
+    Setting(
+        "sdk_telemetry",
+        bool,
+        False,
+        "Let the Stripe SDK send request timings to Stripe (its id is kept in the config folder).",
+    )
+)
 REQUEST_TIMEOUT_S = _declare(
     Setting("request_timeout_s", float, 30.0, "Seconds to wait for one Stripe response.", 1, 300)
 )

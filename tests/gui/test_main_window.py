@@ -243,7 +243,7 @@ def test_detail_pane_and_csv_export(window, qtbot, tmp_path, seeded):
     out = tmp_path / "paid.csv"
     with qtbot.waitSignal(invoices.message, timeout=5000):
         invoices.export_to(out)
-    rows = list(csv.reader(out.open(encoding="utf-8")))
+    rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert rows[0][:3] == ["id", "Number", "Customer"]
     assert {r[0] for r in rows[1:]} == cache_ids(window, "invoices", "AND status = 'paid'")
 

@@ -94,3 +94,21 @@ def test_index_row_names_the_file_and_the_date():
     row = index_row(invoice(), "2026-02-01_ACME-0001_Zoë Müller.pdf", UTC)
     assert row["date"] == "2026-02-01" and row["file_name"].startswith("2026-02-01")
     assert (row["id"], row["customer_id"], row["email"]) == ("in_1", "cus_1", "zoe@example.de")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Evil\u202egpj.exe",  # right-to-left override: shows as "Evilexe.jpg"
+        "Zero\u200bwidth\u200c\u200djoin",
+        "\ufeffBOM \u2066isolate\u2069 \u061cmark \u00adsoft",
+        "Tag\U000e0041s",
+    ],
+)
+def test_format_characters_never_reach_a_file_name(raw):
+    import unicodedata
+
+    name = pdf_filename(invoice(customer_name=raw))
+    assert not [c for c in name if unicodedata.category(c) in ("Cf", "Cc")]
+    assert name.endswith(".pdf")
+    assert "gpj.exe" in pdf_filename(invoice(customer_name="Evil\u202egpj.exe"))

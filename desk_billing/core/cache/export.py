@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import csv
 import threading
 import time
 from collections.abc import Sequence
@@ -13,6 +12,7 @@ from typing import Any
 from desk_billing.core.cache.lists import ListQuery, ListSpec
 from desk_billing.core.cache.pages import iter_rows
 from desk_billing.core.cache.reading import connect
+from desk_billing.core.csvfile import CsvFile
 from desk_billing.core.money import to_decimal
 
 
@@ -40,21 +40,16 @@ def export_csv(
     cancelled: threading.Event | None = None,
 ) -> int:
     """Write the list as shown (same filter and order) to a CSV file; returns the rows written.
-    Reads through a connection of its own, closed when done (an export is rare and long)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
+    Reads through a connection of its own, closed when done (an export is rare and long).
+    The row id leads, once: a list's own Id column is not repeated after it."""
+    shown = [i for i, c in enumerate(spec.columns) if c.key != "id"]
+    header = ["id", *(spec.columns[i].title for i in shown)]
     written = 0
-    with (
-        contextlib.closing(connect(cache_path)) as conn,
-        tmp.open("w", newline="", encoding="utf-8") as handle,
-    ):
-        writer = csv.writer(handle)
-        writer.writerow(["id", *(c.title for c in spec.columns)])
+    with contextlib.closing(connect(cache_path)) as conn, CsvFile(path, header) as out:
         for row in iter_rows(conn, spec, query):
-            writer.writerow([row[1], *(cell_text(spec, row, i) for i in range(len(spec.columns)))])
+            out.row([row[1], *(cell_text(spec, row, i) for i in shown)])
             written += 1
             if cancelled is not None and written % 5000 == 0 and cancelled.is_set():
-                tmp.unlink()
-                return written
-    tmp.replace(path)
+                return written  # leaving without commit() removes the partial file
+        out.commit()
     return written

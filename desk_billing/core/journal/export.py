@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desk_billing.core.csvfile import CsvFile
 from desk_billing.core.journal.rows import entries, params_text
 from desk_billing.core.money import to_decimal
 
@@ -22,11 +22,9 @@ CSV_FIELDS = (
 def export_csv(cache: Cache, path: Path | str) -> int:
     """The whole journal as CSV (oldest first) for an auditor; returns the number of rows."""
     rows = list(reversed(entries(cache)))
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(CSV_FIELDS)
+    with CsvFile(path, CSV_FIELDS) as out:  # the one CSV writer: BOM, formulas neutralised
         for e in rows:
-            writer.writerow(
+            out.row(
                 [
                     time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(e.created)),
                     e.kind,
@@ -46,4 +44,5 @@ def export_csv(cache: Cache, path: Path | str) -> int:
                     params_text(e.params),
                 ]
             )
+        out.commit()
     return len(rows)

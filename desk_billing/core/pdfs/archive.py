@@ -11,9 +11,7 @@ resumes knowing every finished file; it is compacted at the end of each run.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
 import logging
 import os
@@ -23,6 +21,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from desk_billing.core.csvfile import read_csv, write_csv
 from desk_billing.core.money import to_decimal
 from desk_billing.core.pdfs.names import customer_label, day, issue_date
 
@@ -184,18 +183,13 @@ class Manifest:
 
 
 def write_index(folder: Path, entries: Iterable[Entry]) -> Path:
-    """`index.csv` (UTF-8 with BOM, so Excel reads accents), one row per PDF; atomic."""
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=INDEX_COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    for entry in entries:
-        writer.writerow({column: entry.row.get(column, "") for column in INDEX_COLUMNS})
+    """`index.csv` (the one CSV writer: BOM, formulas neutralised), one row per PDF; atomic."""
     path = folder / INDEX_NAME
-    write_atomically(path, ("\ufeff" + buffer.getvalue()).encode("utf-8"))
+    rows = ([entry.row.get(column, "") for column in INDEX_COLUMNS] for entry in entries)
+    write_csv(path, INDEX_COLUMNS, rows)
     return path
 
 
 def read_index(path: Path) -> list[dict[str, str]]:
     """The rows of an `index.csv` written by `write_index`."""
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        return list(csv.DictReader(handle))
+    return read_csv(path)

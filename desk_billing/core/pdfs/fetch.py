@@ -23,8 +23,9 @@ from pathlib import Path
 
 import requests
 
+from desk_billing.core.connection import TokenBucket
 from desk_billing.core.errors import DeskBillingError, NetworkError
-from desk_billing.core.gateway import TokenBucket
+from desk_billing.core.logging import log_request
 
 log = logging.getLogger(__name__)
 
@@ -203,14 +204,20 @@ class PdfFetcher:
         self.bucket.acquire()
         with self._lock:
             self.requests_sent += 1
+        started = time.monotonic()
         try:
             response = self._session().get(url, stream=True, timeout=self.timeout)
         except (requests.ConnectionError, requests.Timeout) as error:
+            log_request("GET", "invoice_pdf", None, time.monotonic() - started, invoice=label,
+                        error=type(error).__name__)  # fmt: skip
             raise _Transient(type(error).__name__) from error
         except requests.RequestException as error:  # a malformed URL and the like
             raise PdfError(
                 f"The PDF link of {label} cannot be used ({type(error).__name__})."
             ) from error
+        # The link itself is a credential (anyone holding it reads the PDF): never logged.
+        log_request("GET", "invoice_pdf", response.status_code, time.monotonic() - started,
+                    invoice=label, request_id=response.headers.get("Request-Id"))  # fmt: skip
         with response:
             if response.status_code in RETRY_STATUSES:
                 raise _Transient(f"HTTP {response.status_code}", _retry_after(response))

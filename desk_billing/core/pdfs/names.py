@@ -50,8 +50,12 @@ def customer_label(invoice: Mapping[str, Any]) -> str:
 
 
 def clean_part(text: str) -> str:
-    """One component of a file name: NFC, no forbidden or control characters, single spaces."""
+    """One component of a file name: NFC, no forbidden, control or format characters, single
+    spaces. Format characters (Unicode category Cf: the right-to-left override that makes
+    `…gpj.exe.pdf` display as `…fdp.exe.jpg`, zero-width spaces, BOMs) are dropped, as
+    nothing a person reads depends on them in a file name."""
     text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = _FORBIDDEN.sub("_", text)
     text = _SPACES.sub(" ", text).strip()
     return text
