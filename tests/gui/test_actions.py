@@ -289,6 +289,7 @@ def test_a_refused_permission_disables_the_action_with_stripes_reason(open_demo,
         dialog.accept()
         dialog = window.operations.dialog
     qtbot.waitUntil(lambda: dialog.refundable is not None, timeout=10000)
+    dialog.everything.setChecked(True)
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: "refund" not in enabled(tab), timeout=10000)
     assert "rak_refund_write" in tab.action_bar.action("refund").toolTip()

@@ -123,6 +123,33 @@ def test_refund_dialog_validates_inline_and_the_refund_appears_in_the_list(
     assert not dialog.isVisible()
 
 
+def test_an_empty_amount_is_never_everything_only_the_explicit_choice_is(
+    qtbot, runner, client, make_session, sandbox
+):
+    session = make_session()
+    pi = _paid(client)
+    client.v1.refunds.create({"payment_intent": pi.id, "amount": 500})
+    dialog = _open_refund(qtbot, runner, session, pi.id)
+    assert dialog.everything.text() == "Refund everything left (€15.00)"
+    assert not dialog.everything.isChecked()
+    # Empty with the choice off: invalid, OK disabled, the sentence says what to do.
+    assert dialog.amount.text() == "" and not dialog.ok_button.isEnabled()
+    assert dialog.message.text() == 'Type the amount to refund, or tick "Refund everything left".'
+    dialog.submit()  # even a forced submit (Enter) refunds nothing
+    assert dialog.isVisible() and len(list(sandbox.state.newest_first("refunds"))) == 1
+    dialog.amount.setText("3")
+    assert dialog.ok_button.isEnabled() and dialog.message.text() == ""
+    dialog.amount.setText("  ")
+    assert not dialog.ok_button.isEnabled()
+    dialog.everything.setChecked(True)
+    assert dialog.ok_button.isEnabled() and not dialog.amount.isEnabled()
+    assert dialog.message.text() == ""
+    refund = _submit_and_wait(qtbot, dialog)
+    assert refund["amount"] == 1500
+    with session.cache() as cache:
+        assert [(e.kind, e.amount) for e in entries(cache)] == [("refund.create", 1500)]
+
+
 def test_refund_of_a_fully_refunded_payment_is_disabled(qtbot, runner, client, make_session):
     pi = _paid(client)
     client.v1.refunds.create({"payment_intent": pi.id})
@@ -161,10 +188,14 @@ def test_restricted_key_disables_the_refund_with_stripes_reason(
     sandbox.register_restricted_key(rk, {**ALL_WRITE, "refund": "read"})
     pi = _paid(client)
     dialog = _open_refund(qtbot, runner, make_session(rk), pi.id)
+    dialog.everything.setChecked(True)
     dialog.ok_button.click()
     qtbot.waitUntil(lambda: "rak_refund_write" in dialog.message.text(), timeout=10000)
     assert not dialog.ok_button.isEnabled()
     assert "rak_refund_write" in dialog.ok_button.toolTip()
+    dialog.everything.setChecked(False)
+    dialog.amount.setText("5")
+    assert not dialog.ok_button.isEnabled()  # still refused: the form changing does not undo it
 
 
 def test_customer_dialogs_create_edit_delete(qtbot, runner, make_session):

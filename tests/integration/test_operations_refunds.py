@@ -338,3 +338,21 @@ class _Stdin:
 
     def readline(self) -> str:
         return self._lines.pop(0) if self._lines else ""
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_amount_is_refused_not_taken_for_everything(sandbox, client, env, capsys, blank):
+    pi = _paid(client)
+    posts_before = len(sandbox.state.idempotency)
+    assert main(["refund", pi.id, "--amount", blank], env=dict(env)) == 1
+    assert capsys.readouterr().err.strip() == (
+        "desk-billing: The refund amount is blank; give an amount, or leave it out to refund "
+        "all that is left."
+    )
+    assert _refunds(sandbox) == [] and len(sandbox.state.idempotency) == posts_before
+    # The core operation refuses it too, whoever calls it; only an absent amount means "all".
+    with _session(sandbox).journal() as journal, pytest.raises(ValidationError, match="blank"):
+        refund(journal, pi.id, blank)
+    assert _refunds(sandbox) == []
+    assert main(["refund", pi.id], env=dict(env)) == 0
+    assert [r["amount"] for r in _refunds(sandbox)] == [2000]

@@ -175,6 +175,10 @@ def plan_refund(
     reason = check_reason(reason)
     if not target or not target.strip():
         raise ValidationError("Name the payment (pi_…) or charge (ch_…) to refund.")
+    if amount_text is not None and not str(amount_text).strip():
+        raise ValidationError(
+            "The refund amount is blank; give an amount, or leave it out to refund all that is left."
+        )
     info = fetch_refundable(gateway, target)
     if cache is not None and entries(cache, target=info.charge, status="pending"):
         raise ValidationError(
@@ -183,7 +187,7 @@ def plan_refund(
         )
     if info.remaining <= 0:
         raise ValidationError(f"Charge {info.charge} has already been fully refunded.")
-    if amount_text is None or not str(amount_text).strip():
+    if amount_text is None:  # only an absent amount means "all that is left"
         amount = info.remaining
     else:
         amount = parse_amount(str(amount_text), info.currency)

@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QWidget
+from PySide6.QtCore import Slot
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLabel, QLineEdit, QWidget
 
 from desk_billing.core.account import AccountSession
-from desk_billing.core.errors import ValidationError
+from desk_billing.core.errors import PermissionDenied, ValidationError
 from desk_billing.core.journal import Journal, OperationResult
 from desk_billing.core.money import format_amount, parse_amount
 from desk_billing.core.operations.confirm import LiveConfirmation
 from desk_billing.core.operations.refunds import REASONS, Refundable, fetch_refundable, refund
 from desk_billing.gui.dialogs.operation import OperationDialog, Work
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
+
+NO_AMOUNT = 'Type the amount to refund, or tick "Refund everything left".'
 
 REASON_LABELS = {
     "": "No reason given",
@@ -29,7 +32,7 @@ REASON_LABELS = {
 @dataclass(frozen=True)
 class CheckedRefund:
     amount: int
-    amount_text: str
+    amount_text: str | None  # None: everything left (the only way to ask for it)
     reason: str | None
 
 
@@ -49,15 +52,21 @@ class RefundDialog(OperationDialog):
         self.refundable: Refundable | None = None
         self.remaining_label = QLabel("Checking what can be refunded…")
         self.amount = QLineEdit()
-        self.amount.setPlaceholderText("all that is left")
+        # An empty field never means "everything": that is this explicit choice alone.
+        self.everything = QCheckBox("Refund everything left")
+        self.everything.setEnabled(False)
+        self._refused = False  # Stripe refused this key the refund (403)
         self.reason = QComboBox()
         for value in ("", *REASONS):
             self.reason.addItem(REASON_LABELS[value], value)
         self.form.addRow("Payment", QLabel(target))
         self.form.addRow("Refundable", self.remaining_label)
         self.form.addRow("Amount", self.amount)
+        self.form.addRow("", self.everything)
         self.form.addRow("Reason", self.reason)
         self.ok_button.setEnabled(False)
+        self.amount.textChanged.connect(self._form_changed)
+        self.everything.toggled.connect(self._form_changed)
         self._load()
 
     def _load(self) -> None:
@@ -75,8 +84,33 @@ class RefundDialog(OperationDialog):
         if info.remaining <= 0:
             self.show_message(f"Charge {info.charge} has already been fully refunded.")
             return
-        self.amount.setPlaceholderText(f"{left} (all that is left)")
-        self.ok_button.setEnabled(True)
+        self.everything.setText(f"Refund everything left ({left})")
+        self.everything.setEnabled(True)
+        self._form_changed()
+
+    @Slot()
+    def _form_changed(self) -> None:
+        """OK only for a form that says how much: an amount typed, or everything left chosen."""
+        everything = self.everything.isChecked()
+        self.amount.setEnabled(not everything)
+        info = self.refundable
+        if info is None or info.remaining <= 0 or self._busy or self._refused:
+            return
+        missing = not everything and not self.amount.text().strip()
+        self.ok_button.setEnabled(not missing)
+        if missing:
+            self.show_message(NO_AMOUNT)
+        elif self.message.text() == NO_AMOUNT:
+            self.show_message("")
+
+    def _set_busy(self, busy: bool) -> None:
+        super()._set_busy(busy)
+        if not busy:
+            self._form_changed()
+
+    def _failed(self, failure: TaskError) -> None:
+        self._refused = self._refused or isinstance(failure.error, PermissionDenied)
+        super()._failed(failure)
 
     def _load_failed(self, failure: TaskError) -> None:
         self.remaining_label.setText("—")
@@ -87,8 +121,12 @@ class RefundDialog(OperationDialog):
         info = self.refundable
         if info is None:
             raise ValidationError("Still checking what can be refunded; try again in a moment.")
+        if self.everything.isChecked():
+            return CheckedRefund(info.remaining, None, self.reason.currentData() or None)
         text = self.amount.text().strip()
-        amount = info.remaining if not text else parse_amount(text, info.currency)
+        if not text:
+            raise ValidationError(NO_AMOUNT)
+        amount = parse_amount(text, info.currency)
         if amount <= 0:
             raise ValidationError("The refund amount must be more than zero.")
         if amount > info.remaining:
