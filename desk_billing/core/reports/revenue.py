@@ -1,10 +1,11 @@
 """Revenue per month and currency, refunds by reason, failed payments and top customers.
 
-Revenue is money received, net: succeeded charges (an invoice paid by card is its charge, so
-invoice and standalone payments are counted once each) plus invoices paid out of band, less
+Revenue is money received through Stripe, net: succeeded charges (an invoice paid by card or
+debit is its charge, so invoice and standalone payments are each counted once), less
 refunds (succeeded or pending, by the refund's date) and less credit notes issued after payment
 for what they did not refund (credit to the balance, out of band; a refunding note is already a
-refund). Months are UTC; amounts are minor units of each currency, never converted.
+refund). Invoices marked paid out of band are not money Stripe received (and API 2026-10-28
+no longer says so on the invoice), so they are not counted. Months are UTC; amounts are minor units of each currency, never converted.
 """
 
 from __future__ import annotations
@@ -19,19 +20,6 @@ _MONTH = MONTH_SQL.format(column="created")
 _CHARGES_SQL = f"""
 SELECT {_MONTH}, lower(currency), sum(amount_captured), count(*) FROM charges
 WHERE deleted = 0 AND status = 'succeeded' AND created >= ? AND created < ?
-GROUP BY 1, 2
-"""
-
-# An out-of-band payment is dated by `status_transitions.paid_at`; invoices are looked at from a
-# year before the range (created is indexed, paid_at is not).
-_OUT_OF_BAND_SQL = """
-SELECT strftime('%Y-%m', paid_at, 'unixepoch'), currency, sum(amount_paid), count(*) FROM (
-  SELECT json_extract(data, '$.status_transitions.paid_at') AS paid_at, lower(currency) AS currency,
-         amount_paid
-  FROM invoices
-  WHERE deleted = 0 AND status = 'paid' AND created >= ? - 366 * 86400 AND created < ?
-    AND json_extract(data, '$.paid_out_of_band') = 1
-) WHERE paid_at >= ? AND paid_at < ?
 GROUP BY 1, 2
 """
 
@@ -76,7 +64,7 @@ GROUP BY 1, 2 ORDER BY net DESC
 class RevenueMonth:
     month: str  # "2026-12"
     currency: str
-    payments: int  # succeeded charges + out-of-band invoice payments
+    payments: int  # succeeded charges
     refunds: int
     credit_notes: int
     count: int  # payments counted
@@ -132,8 +120,6 @@ def revenue(conn: sqlite3.Connection, start: int, end: int) -> list[RevenueMonth
         row[3] += count if column == 0 else 0
 
     for month, currency, amount, count in conn.execute(_CHARGES_SQL, (start, end)):
-        add((month, currency), 0, amount, count)
-    for month, currency, amount, count in conn.execute(_OUT_OF_BAND_SQL, (start, end, start, end)):
         add((month, currency), 0, amount, count)
     for month, currency, _reason, amount, _count in conn.execute(_REFUNDS_SQL, (start, end)):
         add((month, currency), 1, amount)
