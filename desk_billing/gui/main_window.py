@@ -22,8 +22,10 @@ from desk_billing.gui.status_bar import Banner, ModeBadge, StatusBar
 from desk_billing.gui.sync_controller import SyncController
 from desk_billing.gui.tabs.activity import ActivityTab
 from desk_billing.gui.tabs.base import ListTab
+from desk_billing.gui.tabs.collections import CollectionsTab
 from desk_billing.gui.tabs.customers import CustomersTab
 from desk_billing.gui.tabs.invoices import InvoicesTab
+from desk_billing.gui.tabs.overview import OverviewTab
 from desk_billing.gui.tabs.payments import PaymentsTab
 from desk_billing.gui.tabs.subscriptions import SubscriptionsTab
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
@@ -35,11 +37,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TAB_CLASSES: tuple[type[ListTab], ...] = (
+    OverviewTab,  # type: ignore[tuple-item]  # a ReportPage: the tab interface, not a list
     CustomersTab,
     InvoicesTab,
     SubscriptionsTab,
     PaymentsTab,
     ActivityTab,
+    CollectionsTab,  # type: ignore[tuple-item]
 )
 
 

@@ -145,15 +145,22 @@ def _expand_path(state: State, node: Any, parts: list[str], full: str) -> None:
         node[key] = compute(state, node)
     value = node.get(key)
     if isinstance(value, str):
-        target = state.find(value)
-        if target is None:
-            raise invalid(f"This property cannot be expanded ({full}).", param="expand")
-        show = RENDER.get(target.get("object"))
-        value = node[key] = copy.deepcopy(show(target) if show else target)
+        value = node[key] = _expanded(state, value, full)
+    elif isinstance(value, list) and any(isinstance(v, str) for v in value):
+        # A list of ids (`subscription.discounts`): each id becomes its object.
+        value = node[key] = [_expanded(state, v, full) if isinstance(v, str) else v for v in value]
     elif key not in node:
         raise invalid(f"This property cannot be expanded ({full}).", param="expand")
     if rest:
         _expand_path(state, value, rest, full)
+
+
+def _expanded(state: State, object_id: str, full: str) -> dict[str, Any]:
+    target = state.find(object_id)
+    if target is None:
+        raise invalid(f"This property cannot be expanded ({full}).", param="expand")
+    show = RENDER.get(target.get("object"))
+    return copy.deepcopy(show(target) if show else target)
 
 
 def apply_metadata(obj: dict[str, Any], value: Any) -> dict[str, Any]:

@@ -46,6 +46,7 @@ PREFIXES = {
     "we": "webhook_endpoints",
     "txn": "balance_transactions",
     "inpay": "invoice_payments",
+    "di": "discounts",
 }
 
 
@@ -204,7 +205,9 @@ class State:
         """Any object by its id, whatever its kind (for expand)."""
         prefix = object_id.split("_", 1)[0]
         name = PREFIXES.get(prefix)
-        return self.get(name, object_id) if name else None
+        if name is None:  # coupon ids are the caller's own, without a prefix
+            return self.get("coupons", object_id)
+        return self.get(name, object_id)
 
     def delete(self, collection: str, object_id: str) -> None:
         coll = self.collection(collection)

@@ -57,6 +57,28 @@ def _sub(sid, status, currency, items, **extra):
     }
 
 
+def _discount(duration="forever", end=None, **coupon):
+    """A discount as `expand[]=data.discounts.source.coupon` returns it (API 2026-10-28)."""
+    return {
+        "id": "di_1",
+        "object": "discount",
+        "start": 1,
+        "end": end,
+        "source": {
+            "type": "coupon",
+            "coupon": {
+                "id": "C1",
+                "object": "coupon",
+                "duration": duration,
+                "percent_off": None,
+                "amount_off": None,
+                "currency": None,
+                **coupon,
+            },
+        },
+    }
+
+
 def test_mrr_per_currency_counts_only_active_and_past_due_unpaused(tmp_path):
     with Cache.open(tmp_path / "acct_1-test.sqlite3") as cache:
         cache.upsert(
@@ -82,11 +104,40 @@ def test_mrr_per_currency_counts_only_active_and_past_due_unpaused(tmp_path):
                     "active",
                     "kwd",
                     [(3000, 1, "month", 1)],
-                    discount={"object": "discount", "coupon": {"percent_off": 25}},
+                    discounts=[_discount(percent_off=25.0)],
                 ),  # 2250
+                # 30.000 KWD a quarter less 3.000 off each invoice: (30000 - 3000) / 3 = 9000;
+                # the once-only coupon and the unexpanded discount id change nothing.
+                _sub(
+                    "sub_i",
+                    "active",
+                    "kwd",
+                    [(10000, 3, "month", 3)],
+                    discounts=[
+                        _discount(amount_off=3000, currency="kwd", duration="repeating", end=99),
+                        _discount(percent_off=50.0, duration="once"),
+                        "di_only_an_id",
+                    ],
+                ),
+                # A repeating discount that ended before as_of no longer counts: 1000.
+                _sub(
+                    "sub_j",
+                    "active",
+                    "jpy",
+                    [(1000, 1, "month", 1)],
+                    discounts=[_discount(percent_off=50.0, duration="repeating", end=41)],
+                ),
+                # amount_off never takes a subscription below zero.
+                _sub(
+                    "sub_k",
+                    "active",
+                    "jpy",
+                    [(500, 1, "month", 1)],
+                    discounts=[_discount(amount_off=900, currency="jpy")],
+                ),
             ],
         )
         result = mrr_now(cache.conn, as_of=42)
-    assert result.mrr == {"eur": 1301, "jpy": 2000, "kwd": 2250}
-    assert result.subscriptions == {"eur": 3, "jpy": 1, "kwd": 1}
+    assert result.mrr == {"eur": 1301, "jpy": 3000, "kwd": 11250}
+    assert result.subscriptions == {"eur": 3, "jpy": 3, "kwd": 2}
     assert result.as_json()["as_of"] == 42

@@ -7,7 +7,7 @@ cancellation — is in `subscription_lifecycle`; updates, `/pause` and `/resume`
 `subscription_updates`.
 
 Left out: prorations (`proration_behavior` is accepted; a price or quantity change bills from the
-next renewal), discounts, taxes, schedules, `pending_update`, usage-based prices.
+next renewal), taxes, schedules, `pending_update`, usage-based prices.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
 from . import billing_clock as clock
+from . import coupons
 from . import invoice_collection as collection
 from . import invoice_lines as lines
 from . import invoices as inv
@@ -146,6 +147,9 @@ def create_subscription(state: State, params: dict[str, Any]) -> dict[str, Any]:
         if pm is None:
             raise invalid(collection.NO_PAYMENT_METHOD, code="resource_missing")
     sub_id = state.new_id("sub")
+    discounts = coupons.redeem(
+        state, params.get("discounts"), customer=customer_id, subscription=sub_id
+    )
     trial_settings = (params.get("trial_settings") or {}).get("end_behavior") or {}
     sub: dict[str, Any] = {
         "id": sub_id,
@@ -180,7 +184,7 @@ def create_subscription(state: State, params: dict[str, Any]) -> dict[str, Any]:
         "default_source": None,
         "default_tax_rates": [],
         "description": params.get("description"),
-        "discounts": [],
+        "discounts": discounts,
         "ended_at": None,
         "invoice_settings": {
             "account_tax_ids": None,
