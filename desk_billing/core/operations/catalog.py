@@ -257,11 +257,8 @@ def set_default_price(journal: Journal, product_id: str, price_id: str) -> Opera
     return journal.run(OperationRequest("product.update", {"default_price": price_id}, product_id))
 
 
-def subscriptions_on_price(conn: Any, price_id: str) -> int:
-    """How many subscriptions in the cache still bill at a price (not canceled)."""
-    row = conn.execute(
-        "SELECT count(*) FROM subscriptions WHERE price = ? AND deleted = 0 "
-        "AND status NOT IN ('canceled', 'incomplete_expired')",
-        (price_id,),
-    ).fetchone()
-    return int(row[0])
+def subscriptions_on_price(gateway: Any, price_id: str) -> int:
+    """How many subscriptions, not ended, bill at a price now (asked of Stripe)."""
+    with gateway.errors():
+        listing = gateway.client.v1.subscriptions.list({"price": price_id, "limit": 100})
+        return sum(1 for _ in listing.auto_paging_iter())
