@@ -23,7 +23,19 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from desk_billing import __version__
-from desk_billing.cli import info, invoices, journal, logs, refund, report, sandbox, sync
+from desk_billing.cli import (
+    catalog,
+    golive,
+    info,
+    invoices,
+    journal,
+    logs,
+    refund,
+    report,
+    sandbox,
+    sync,
+    webhooks,
+)
 from desk_billing.cli.common import EXIT_ERROR, EXIT_OK, EXIT_USAGE, add_global_options
 from desk_billing.cli.gui import open_gui
 from desk_billing.core.account import AccountSession
@@ -45,6 +57,9 @@ SUB_COMMANDS: list[Callable[[Any], None]] = [
     journal.add_parser,
     report.add_parser,
     logs.add_parser,
+    catalog.add_parser,
+    webhooks.add_parser,
+    golive.add_parser,
 ]
 
 
@@ -73,6 +88,11 @@ class _SubParsers:
     def __init__(self, subparsers: Any, common: argparse.ArgumentParser) -> None:
         self._subparsers = subparsers
         self._common = common
+
+    @property
+    def global_options(self) -> argparse.ArgumentParser:
+        """A parent parser of the global options, for the verbs of a command group."""
+        return self._common
 
     def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         kwargs.setdefault("parents", []).append(self._common)

@@ -141,6 +141,17 @@ class State:
     account_name: str = "Desk Billing Sandbox"
     account_country: str = "DE"
     default_currency: str = "eur"  # the account's settlement currency (a German account)
+    # What /v1/account says the account may do; tests turn them off to see the go-live checks.
+    account_flags: dict[str, bool] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("charges_enabled", "payouts_enabled", "details_submitted"), True
+        )
+    )
+    capabilities: dict[str, str] = field(
+        default_factory=lambda: dict.fromkeys(
+            ("card_payments", "sepa_debit_payments", "transfers"), "active"
+        )
+    )
     event_api_version: str = API_VERSION
     lock: threading.RLock = field(default_factory=threading.RLock)
     offset: int = 0

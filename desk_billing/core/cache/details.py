@@ -182,6 +182,42 @@ def payment_detail(conn: sqlite3.Connection, table: str, object_id: str) -> dict
     return {"object": obj or None, "payment_intent": pi, "charges": charges, "refunds": refunds}
 
 
+def product_detail(conn: sqlite3.Connection, product_id: str) -> dict[str, Any]:
+    """A product with every price of it (archived ones too) and the subscriptions on each
+    price (by their first item, as the cache keeps it), not ended, newest first."""
+    prices = []
+    for (data,) in conn.execute(
+        "SELECT data FROM prices WHERE deleted = 0 AND product = ? ORDER BY active DESC, created DESC",
+        (product_id,),
+    ):
+        price = orjson.loads(data)
+        recurring = price.get("recurring") or {}
+        price_id = price["id"]
+        prices.append(
+            {
+                "id": price_id,
+                "active": bool(price.get("active")),
+                "currency": price.get("currency"),
+                "unit_amount": price.get("unit_amount"),
+                "type": price.get("type"),
+                "interval": recurring.get("interval"),
+                "interval_count": recurring.get("interval_count"),
+                "nickname": price.get("nickname"),
+                "lookup_key": price.get("lookup_key"),
+                "subscriptions": _rows(
+                    conn,
+                    "SELECT s.id, s.status, s.created, s.current_period_end, "
+                    "(SELECT coalesce(c.name, c.email) FROM customers c WHERE c.id = s.customer) "
+                    "AS customer_name FROM subscriptions s WHERE s.deleted = 0 AND s.price = ? "
+                    "AND s.status NOT IN ('canceled', 'incomplete_expired') "
+                    "ORDER BY s.created DESC LIMIT ?",
+                    (price_id, RELATED_LIMIT),
+                ),
+            }
+        )
+    return {"object": _object(conn, "products", product_id), "prices": prices}
+
+
 def event_detail(conn: sqlite3.Connection, event_id: str) -> dict[str, Any]:
     """An event and the cached state of the object it is about."""
     event = _object(conn, "events", event_id) or {}
@@ -197,6 +233,7 @@ def read_detail(conn: sqlite3.Connection, table: str, object_id: str) -> dict[st
         "invoices": invoice_detail,
         "subscriptions": subscription_detail,
         "events": event_detail,
+        "products": product_detail,
     }
     if table not in readers:
         raise ValidationError(f"The {table} table has no detail view.")

@@ -50,17 +50,13 @@ def retrieve_account(call: Call) -> dict[str, Any]:
             "url": None,
         },
         "business_type": "company",
-        "capabilities": {
-            "card_payments": "active",
-            "sepa_debit_payments": "active",
-            "transfers": "active",
-        },
-        "charges_enabled": True,
+        "capabilities": dict(state.capabilities),
+        "charges_enabled": state.account_flags["charges_enabled"],
         "controller": {"type": "account"},
         "country": state.account_country,
         "created": 1577836800,
         "default_currency": state.default_currency,
-        "details_submitted": True,
+        "details_submitted": state.account_flags["details_submitted"],
         "email": "finance@example.com",
         "external_accounts": {
             "object": "list",
@@ -70,7 +66,7 @@ def retrieve_account(call: Call) -> dict[str, Any]:
         },
         "future_requirements": _nothing_due(),
         "metadata": {},
-        "payouts_enabled": True,
+        "payouts_enabled": state.account_flags["payouts_enabled"],
         "requirements": _nothing_due(),
         "settings": {
             "branding": {

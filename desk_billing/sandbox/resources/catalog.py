@@ -71,6 +71,7 @@ def create_price(state: State, params: dict[str, Any]) -> dict[str, Any]:
     if amount is not None and amount < 0:
         raise invalid("Invalid non-negative integer", param="unit_amount")
     recurring = params.get("recurring")
+    claim_lookup_key(state, params.get("lookup_key"), params.get("transfer_lookup_key"), None)
     price = state.insert(
         "prices",
         {
@@ -107,6 +108,23 @@ def create_price(state: State, params: dict[str, Any]) -> dict[str, Any]:
     return price
 
 
+def claim_lookup_key(
+    state: State, lookup_key: str | None, transfer: bool | None, price_id: str | None
+) -> None:
+    """A lookup key names one price: taken by another, it is refused unless moved here."""
+    if not lookup_key:
+        return
+    for other in state.newest_first("prices"):
+        if other["lookup_key"] != lookup_key or other["id"] == price_id:
+            continue
+        if not transfer:
+            raise invalid(
+                f"A price (`{other['id']}`) already uses that lookup key.", param="lookup_key"
+            )
+        previous = state.update(other, {"lookup_key": None})
+        state.emit("price.updated", other, previous)
+
+
 @api.route("post", "/v1/products")
 def create_product_route(call: Call) -> dict[str, Any]:
     return create_product(call.state, call.params)
@@ -124,9 +142,19 @@ def update_product(call: Call) -> dict[str, Any]:
     changes = {
         k: params[k] for k in ("active", "description", "name", "unit_label", "url") if k in params
     }
-    if "default_price" in params:
-        require(state, "prices", params["default_price"], "price", param="default_price")
-        changes["default_price"] = params["default_price"]
+    if params.get("default_price"):
+        price = require(state, "prices", params["default_price"], "price", param="default_price")
+        if price["product"] != product["id"]:
+            raise invalid(
+                f"The price `{price['id']}` does not belong to this product; a product's default "
+                "price must be one of its own prices.",
+                param="default_price",
+            )
+        if not price["active"]:
+            raise invalid("The default price of a product must be active.", param="default_price")
+        changes["default_price"] = price["id"]
+    elif params.get("default_price") == "":
+        changes["default_price"] = None
     if "metadata" in params:
         changes["metadata"] = apply_metadata(product, params["metadata"])
     previous = state.update(product, changes)
@@ -173,9 +201,14 @@ def retrieve_price(call: Call) -> dict[str, Any]:
 def update_price(call: Call) -> dict[str, Any]:
     state, params = call.state, call.params
     price = require(state, "prices", call.arg("price"), "price")
-    changes = {
-        k: params[k] for k in ("active", "nickname", "lookup_key", "tax_behavior") if k in params
-    }
+    changes = {k: params[k] for k in ("active", "nickname", "tax_behavior") if k in params}
+    for key in ("nickname", "lookup_key"):  # an empty string clears them
+        if key in params:
+            changes[key] = params[key] or None
+    if changes.get("lookup_key"):
+        claim_lookup_key(
+            state, changes["lookup_key"], params.get("transfer_lookup_key"), price["id"]
+        )
     if "metadata" in params:
         changes["metadata"] = apply_metadata(price, params["metadata"])
     previous = state.update(price, changes)
@@ -194,6 +227,7 @@ def list_prices(call: Call) -> dict[str, Any]:
             and ("currency" not in params or price["currency"] == params["currency"].lower())
             and ("product" not in params or price["product"] == params["product"])
             and ("type" not in params or price["type"] == params["type"])
+            and ("lookup_keys" not in params or price["lookup_key"] in params["lookup_keys"])
         )
 
     return paginate(

@@ -11,8 +11,10 @@ import threading
 import time
 import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..common import deleted, require
+from ..errors import invalid
 from ..listing import apply_metadata, paginate
 from ..router import Call, api
 from ..state import State
@@ -92,6 +94,13 @@ class Deliverer:
                 self.delivered.append((event_id, getattr(exc, "code", 0) or 0))
 
 
+def _check_url(url: str) -> str:
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise invalid("Invalid URL: URL must be a valid absolute URL.", param="url")
+    return url
+
+
 def _deliverer(state: State) -> Deliverer:
     deliverer = getattr(state, "_deliverer", None)
     if deliverer is None:
@@ -118,7 +127,7 @@ def create(call: Call) -> dict[str, Any]:
             "livemode": False,
             "metadata": apply_metadata({}, params.get("metadata")),
             "status": "enabled",
-            "url": params["url"],
+            "url": _check_url(params["url"]),
         },
     )
     secret = "whsec_" + secrets.token_hex(16)
@@ -140,6 +149,8 @@ def update(call: Call) -> dict[str, Any]:
     )
     params = call.params
     changes = {k: params[k] for k in ("description", "url", "enabled_events") if k in params}
+    if "url" in changes:
+        _check_url(changes["url"])
     if "disabled" in params:
         changes["status"] = "disabled" if params["disabled"] else "enabled"
     if "metadata" in params:
