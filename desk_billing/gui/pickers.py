@@ -8,6 +8,7 @@ through them, Enter chooses one (and does not submit the dialog), Esc closes the
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,9 @@ class _SearchPicker(QWidget):
         self.edit.installEventFilter(self)
 
     # -- what subclasses provide ------------------------------------------------------------
-    def query(self, conn: Any, text: str, stop: threading.Event) -> list[Any]:
+    def make_query(self, text: str) -> Callable[[Any, threading.Event], list[Any]]:
+        """`query(conn, stop)` for the worker: everything it needs from the widget taken now,
+        on the GUI thread."""
         raise NotImplementedError
 
     def choose(self, choice: Any) -> None:
@@ -83,12 +86,12 @@ class _SearchPicker(QWidget):
         self._version += 1
         self._stop.set()
         self._stop = stop = threading.Event()
-        version, path, query = self._version, self._path, self.query
+        version, path, query = self._version, self._path, self.make_query(text)
 
         def read(control: TaskControl) -> list[Any]:
-            if stop.is_set():
-                return []  # dropped by _show: a newer search is queued behind this one
-            return query(reader(path), text, stop)
+            if stop.is_set() or not path.exists():
+                return []  # a newer search is queued behind this one; or no local copy yet
+            return query(reader(path), stop)
 
         self._runner.run(read, success=lambda found: self._show(version, found), lane="db")
 
@@ -164,8 +167,8 @@ class CustomerPicker(_SearchPicker):
     def customer_id(self) -> str:
         return self.choice.id if self.choice is not None else self.edit.text().strip()
 
-    def query(self, conn: Any, text: str, stop: threading.Event) -> list[CustomerChoice]:
-        return find_customers(conn, text, cancelled=stop)
+    def make_query(self, text: str) -> Callable[[Any, threading.Event], list[CustomerChoice]]:
+        return lambda conn, stop: find_customers(conn, text, cancelled=stop)
 
     def _edited(self, text: str) -> None:
         if self.choice is not None:
@@ -189,29 +192,71 @@ class CustomerPicker(_SearchPicker):
 
 
 class PricePicker(_SearchPicker):
-    """Choose prices from the catalogue (active ones only), each with its quantity beside it."""
+    """Choose prices from the catalogue (active ones only), each with its quantity beside it;
+    `single`: one price (choosing another replaces it)."""
 
     changed = Signal()
 
-    def __init__(self, runner: TaskRunner, cache_path: Path, parent: QWidget | None = None):
+    def __init__(
+        self,
+        runner: TaskRunner,
+        cache_path: Path,
+        parent: QWidget | None = None,
+        *,
+        single: bool = False,
+    ) -> None:
         super().__init__(runner, cache_path, parent)
+        self.single = single
+        self.currency: str | None = None  # offer only prices in it (a customer's currency)
         self.edit.setPlaceholderText("Product or price name — Down lists the catalogue")
         self.chosen_grid = QGridLayout()
         self.layout_.addLayout(self.chosen_grid)
         self.rows: list[tuple[PriceChoice, QSpinBox, list[QWidget]]] = []
 
-    def query(self, conn: Any, text: str, stop: threading.Event) -> list[PriceChoice]:
+    def make_query(self, text: str) -> Callable[[Any, threading.Event], list[PriceChoice]]:
         taken = {choice.id for choice, _, _ in self.rows}
-        return [p for p in find_prices(conn, text) if p.id not in taken]
+        currency = self.currency
+
+        def query(conn: Any, stop: threading.Event) -> list[PriceChoice]:
+            return [
+                p
+                for p in find_prices(conn, text)
+                if p.id not in taken and (currency is None or p.currency == currency)
+            ]
+
+        return query
+
+    def set_currency(self, currency: str | None) -> None:
+        self.currency = currency.lower() if currency else None
+
+    def preset(self, price_id: str, quantity: int) -> None:
+        """Show `price_id` as chosen (a subscription's current price), read on the db lane."""
+        path = self._path
+
+        def read(control: TaskControl) -> list[PriceChoice]:
+            if not path.exists():
+                return []
+            return [p for p in find_prices(reader(path), price_id) if p.id == price_id]
+
+        def show(found: list[PriceChoice]) -> None:
+            if found and not self.rows:
+                self.choose(found[0], quantity, focus=False)
+            self.searched.emit()
+
+        self._runner.run(read, success=show, lane="db")
 
     def items(self) -> list[tuple[str, int]]:
         return [(choice.id, quantity.value()) for choice, quantity, _ in self.rows]
 
-    def choose(self, choice: PriceChoice) -> None:
+    def choose(self, choice: PriceChoice, count: int = 1, focus: bool = True) -> None:
         self.edit.clear()
+        if self.single:
+            for entry in list(self.rows):
+                self._remove(entry, refocus=False)
         label = QLabel(choice.label)
         quantity = QSpinBox()
         quantity.setRange(1, 10000)
+        quantity.setValue(count)
         quantity.setAccessibleName(f"Quantity of {choice.label}")
         remove = QPushButton("Remove")
         remove.setAutoDefault(False)
@@ -223,13 +268,18 @@ class PricePicker(_SearchPicker):
             self.chosen_grid.addWidget(widget, row, column)
             widget.show()  # now, not on the layout's next turn: a hidden widget takes no focus
         self.rows.append(entry)
-        quantity.setFocus()
-        quantity.selectAll()  # typing a digit replaces the 1
+        if focus:
+            quantity.setFocus()
+            quantity.selectAll()  # typing a digit replaces the 1
         self.changed.emit()
 
-    def _remove(self, entry: tuple[PriceChoice, QSpinBox, list[QWidget]]) -> None:
+    def _remove(
+        self, entry: tuple[PriceChoice, QSpinBox, list[QWidget]], refocus: bool = True
+    ) -> None:
         self.rows.remove(entry)
         for widget in entry[2]:
+            widget.hide()
             widget.deleteLater()
-        self.edit.setFocus()
+        if refocus:
+            self.edit.setFocus()
         self.changed.emit()

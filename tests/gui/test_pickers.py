@@ -55,6 +55,7 @@ def _in_dialog(qtbot, picker):
     qtbot.waitExposed(dialog)
     dialog.activateWindow()
     picker.setFocus()
+    qtbot.waitUntil(picker.edit.hasFocus, timeout=5000)  # where a person types
     return dialog
 
 
