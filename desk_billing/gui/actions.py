@@ -118,7 +118,7 @@ class ActionHub(QObject):
         """Open a dialog window-modally (the event loop keeps running) and follow its outcome."""
         completed = getattr(dialog, "completed", None)
         if completed is not None:
-            completed.connect(self._completed)
+            completed.connect(lambda result: self._completed(result, dialog))
         failed = getattr(dialog, "failed", None)
         if failed is not None:
             failed.connect(lambda failure: self._failed(resource, failure))
@@ -126,8 +126,9 @@ class ActionHub(QObject):
         dialog.open()
         return dialog
 
-    def _completed(self, result: OperationResult) -> None:
-        self.message.emit(describe(result.object))
+    def _completed(self, result: OperationResult, dialog: QDialog) -> None:
+        # The dialog's sentence names amounts and people (read from the cache on its worker).
+        self.message.emit(getattr(dialog, "sentence", None) or describe(result.object))
         self.changed.emit(result.changed)
 
     def _failed(self, resource: str, failure: TaskError) -> None:

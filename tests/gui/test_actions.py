@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from desk_billing.core.account import AccountSession
 from desk_billing.core.cache import Cache
 from desk_billing.core.journal import Journal, OperationResult, entries
+from desk_billing.core.money import format_amount
 from desk_billing.core.operations.refunds import plan_refund
 from desk_billing.core.profiles import MAX_NETWORK_RETRIES, AppPaths, Profile, Settings
 from desk_billing.gui.main_window import MainWindow
@@ -125,7 +126,8 @@ def test_refund_from_the_payments_tab_shows_in_the_list_and_the_journal(open_dem
     dialog.amount.setText("5")
     refund = confirm(qtbot, window)
     assert (refund["amount"], refund["status"]) == (500, "succeeded")
-    assert "is now succeeded" in window.status.message.text()
+    charged = format_amount(pi["amount"], "eur")
+    assert f"Refunded €5.00 of {charged} to " in window.status.message.text()  # not "re_… succeeded"
     assert tab.selected_id() == pi["id"]  # the list refreshed around the selection
 
     tab.kind_box.setCurrentText("Refunds")

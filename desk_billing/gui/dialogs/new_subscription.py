@@ -1,12 +1,12 @@
-"""A new subscription: customer, one or more prices with quantities, trial days, collection
-(charge automatically, or send invoices due in N days), accepted payment method types."""
+"""A new subscription: a customer picked by name, prices picked from the catalogue with a
+quantity beside each, trial days, collection (charge automatically, or send invoices due in N
+days), accepted payment method types."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLineEdit, QSpinBox, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QSpinBox, QWidget
 
 from desk_billing.core.account import AccountSession
-from desk_billing.core.errors import ValidationError
 from desk_billing.core.journal import Journal, OperationResult
 from desk_billing.core.operations.confirm import LiveConfirmation
 from desk_billing.core.operations.subscriptions import (
@@ -15,6 +15,7 @@ from desk_billing.core.operations.subscriptions import (
     create_subscription,
 )
 from desk_billing.gui.dialogs.operation import OperationDialog, Work
+from desk_billing.gui.pickers import CustomerPicker, PricePicker
 from desk_billing.gui.tasks import TaskRunner
 
 METHOD_LABELS = {
@@ -36,10 +37,12 @@ class NewSubscriptionDialog(OperationDialog):
     ) -> None:
         super().__init__(runner, session, parent)
         self.setWindowTitle("New subscription")
-        self.customer = QLineEdit(customer)
-        self.customer.setPlaceholderText("cus_…")
-        self.prices = QLineEdit()
-        self.prices.setPlaceholderText("price_A x2, price_B")
+        self.picker = CustomerPicker(runner, session.cache_path, customer)
+        self.prices = PricePicker(runner, session.cache_path)
+        # Stripe bills a subscription in one currency: offer the customer's prices.
+        self.picker.chosen.connect(
+            lambda choice: self.prices.set_currency(choice.currency if choice else None)
+        )
         self.trial_days = QSpinBox()
         self.trial_days.setRange(0, 730)
         self.collection = QComboBox()
@@ -52,27 +55,22 @@ class NewSubscriptionDialog(OperationDialog):
         row = QHBoxLayout()
         for box in self.methods.values():
             row.addWidget(box)
-        self.form.addRow("Customer", self.customer)
+        self.form.addRow("Customer", self.picker)
         self.form.addRow("Prices", self.prices)
         self.form.addRow("Trial days", self.trial_days)
         self.form.addRow("Collection", self.collection)
         self.form.addRow("Days until due", self.days_until_due)
         self.form.addRow("Accepted methods", row)
 
+    def first_field(self) -> QWidget | None:
+        # Opened from a customer: start with the prices.
+        return self.prices if self.picker.customer_id() else self.picker
+
     def validate(self) -> SubscriptionPlan:
-        items = []
-        for part in self.prices.text().replace(";", ",").split(","):
-            part = part.strip()
-            if not part:
-                continue
-            price, _, quantity = part.partition(" x")
-            if quantity and not quantity.strip().isdigit():
-                raise ValidationError(f"'{part}': write a quantity as 'price_… x2'.")
-            items.append((price.strip(), int(quantity) if quantity else 1))
         collection = self.collection.currentData()
         return check_subscription(
-            self.customer.text(),
-            items,
+            self.picker.customer_id(),
+            self.prices.items(),
             self.trial_days.value(),
             collection,
             self.days_until_due.value() if collection == "send_invoice" else None,

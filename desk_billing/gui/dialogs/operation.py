@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -22,7 +23,9 @@ from desk_billing.core.account import AccountSession
 from desk_billing.core.errors import PermissionDenied, ValidationError
 from desk_billing.core.journal import Journal, OperationResult
 from desk_billing.core.operations.confirm import LiveConfirmation, needs_confirmation
+from desk_billing.core.operations.sentences import result_sentence
 from desk_billing.gui.dialogs.errors import show_error
+from desk_billing.gui.dialogs.keyboard import first_input, only_default_on_enter
 from desk_billing.gui.dialogs.live_confirm import LiveConfirmDialog
 from desk_billing.gui.tasks import TaskControl, TaskError, TaskRunner
 
@@ -44,6 +47,7 @@ class OperationDialog(QDialog):
         self.runner = runner
         self.session = session
         self.outcome: OperationResult | None = None  # (QDialog.result() is the exit code)
+        self.sentence: str | None = None  # what the operation did, in amounts and names
         self.form = QFormLayout()
         self.message = QLabel()
         self.message.setObjectName("message")
@@ -83,6 +87,18 @@ class OperationDialog(QDialog):
         """The operation to run on a worker with the journal; returns its OperationResult."""
         raise NotImplementedError
 
+    def first_field(self) -> QWidget | None:
+        """Where the keyboard starts when the dialog opens: the form's first field."""
+        return first_input(self.form)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        # Here, not in __init__: the subclasses' fields and buttons exist by now.
+        only_default_on_enter(self, self.ok_button)
+        field = self.first_field()
+        if field is not None:
+            field.setFocus(Qt.FocusReason.OtherFocusReason)
+        super().showEvent(event)
+
     # -- flow ------------------------------------------------------------------------------
     def show_message(self, text: str) -> None:
         self.message.setText(text)
@@ -113,9 +129,10 @@ class OperationDialog(QDialog):
         self.show_message("")
         session = self.session
 
-        def task(control: TaskControl) -> OperationResult:
+        def task(control: TaskControl) -> tuple[OperationResult, str | None]:
             with session.journal() as journal:
-                return fn(journal)
+                result = fn(journal)
+                return result, result_sentence(journal.cache.conn, result.object)
 
         self.runner.run(task, success=self._succeeded, error=self._failed)
 
@@ -124,7 +141,8 @@ class OperationDialog(QDialog):
         self.ok_button.setEnabled(not busy)
         self.ok_button.setText("Working…" if busy else self.ok_text)
 
-    def _succeeded(self, result: OperationResult) -> None:
+    def _succeeded(self, done: tuple[OperationResult, str | None]) -> None:
+        result, self.sentence = done
         self._set_busy(False)
         self.outcome = result
         self.completed.emit(result)

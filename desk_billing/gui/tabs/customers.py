@@ -7,7 +7,7 @@ from typing import Any
 from desk_billing.core.cache.lists import CUSTOMERS
 from desk_billing.gui import detail as d
 from desk_billing.gui.actions import ActionHub, Selection, TabAction, always
-from desk_billing.gui.refund_actions import check_refund_from_detail, refund_from_detail
+from desk_billing.gui.refund_actions import check_refund_from_customer, refund_from_customer
 from desk_billing.gui.tabs.base import ListTab
 
 
@@ -34,9 +34,9 @@ def _delete(hub: ActionHub, selection: Selection | None) -> Any:
 def _new_invoice(hub: ActionHub, selection: Selection | None) -> Any:
     from desk_billing.gui.dialogs.new_invoice import NewInvoiceDialog
 
-    assert selection is not None
-    dialog = NewInvoiceDialog(hub.runner, hub.session, selection.id, hub.window)
-    if selection.obj.get("currency"):  # the customer's currency, not the dialog's default
+    customer = selection.id if selection is not None else ""  # else the picker asks whom
+    dialog = NewInvoiceDialog(hub.runner, hub.session, customer, hub.window)
+    if selection is not None and selection.obj.get("currency"):  # the customer's currency
         dialog.currency.setText(str(selection.obj["currency"]).upper())
     return dialog
 
@@ -44,8 +44,8 @@ def _new_invoice(hub: ActionHub, selection: Selection | None) -> Any:
 def _new_subscription(hub: ActionHub, selection: Selection | None) -> Any:
     from desk_billing.gui.dialogs.new_subscription import NewSubscriptionDialog
 
-    assert selection is not None
-    return NewSubscriptionDialog(hub.runner, hub.session, selection.id, hub.window)
+    customer = selection.id if selection is not None else ""  # else the picker asks whom
+    return NewSubscriptionDialog(hub.runner, hub.session, customer, hub.window)
 
 
 ACTIONS = (
@@ -56,15 +56,15 @@ ACTIONS = (
         tip="Delete the customer for good (its subscriptions are canceled); the id is typed to confirm",
     ),
     TabAction(
-        "new-invoice", "New invoice…", "invoice", _new_invoice, shortcut="Ctrl+I",
+        "new-invoice", "New invoice…", "invoice", _new_invoice, always, "Ctrl+I",
         tip="A one-off invoice for this customer",
     ),
     TabAction(
-        "new-subscription", "New subscription…", "subscription", _new_subscription,
-        shortcut="Ctrl+Shift+S",
+        "new-subscription", "New subscription…", "subscription", _new_subscription, always,
+        "Ctrl+Shift+S",
     ),
     TabAction(
-        "refund", "Refund…", "refund", refund_from_detail, check_refund_from_detail, "Ctrl+R",
+        "refund", "Refund…", "refund", refund_from_customer, check_refund_from_customer, "Ctrl+R",
         tip="Refund one of this customer's payments, in full or in part",
     ),
 )  # fmt: skip

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtWidgets import QComboBox, QLineEdit, QSpinBox
+from PySide6.QtWidgets import QComboBox
 
 from desk_billing.core.cache.lists import SUBSCRIPTIONS
+from desk_billing.core.errors import ValidationError
 from desk_billing.core.statuses import SUBSCRIPTION_ENDED
 from desk_billing.gui import detail as d
 from desk_billing.gui import formatting
@@ -19,6 +20,7 @@ from desk_billing.gui.actions import (
     needs_row,
     ref,
 )
+from desk_billing.gui.pickers import PricePicker
 from desk_billing.gui.tabs.base import ListTab
 
 if TYPE_CHECKING:
@@ -79,14 +81,15 @@ def _change(hub: ActionHub, selection: Selection | None) -> Any:
     sub_id = selection.id
     items = (selection.obj.get("items") or {}).get("data") or []
     first = items[0] if items else {}
-    price = QLineEdit(ref(first.get("price")) or "")
-    price.setPlaceholderText("price_…")
-    quantity = QSpinBox()
-    quantity.setRange(1, 100000)
-    quantity.setValue(int(first.get("quantity") or 1))
+    price = PricePicker(hub.runner, hub.session.cache_path, single=True)
+    price.set_currency(selection.obj.get("currency"))  # Stripe bills it in one currency
+    if ref(first.get("price")):
+        price.preset(str(ref(first.get("price"))), int(first.get("quantity") or 1))
 
     def read() -> tuple[str, int]:
-        return price.text().strip(), quantity.value()
+        if not price.items():
+            raise ValidationError("Choose the price to change to (its quantity beside it).")
+        return price.items()[0]
 
     def work(journal: Any, checked: tuple[str, int]) -> OperationResult:
         from desk_billing.core.operations.subscriptions import change_item
@@ -99,7 +102,7 @@ def _change(hub: ActionHub, selection: Selection | None) -> Any:
         hub, f"Change {sub_id}",
         f"Change the price or quantity of {_who(selection)}{extra}. Stripe prorates the difference on the next invoice.",
         "Change", work, live=live_id(sub_id), read=read,
-        fields=[("Price", price), ("Quantity", quantity)],
+        fields=[("Price", price)],
     )  # fmt: skip
 
 
