@@ -186,6 +186,7 @@ def test_revoked_key_reaches_the_user_as_one_sentence(
     seeded, open_window, sandbox, restricted_key, qtbot
 ):
     window = open_window(restricted_key)
+    window.tabs.setCurrentWidget(window.tab(CustomersTab))  # Overview is the first tab
     qtbot.waitUntil(lambda: window.tab(CustomersTab).model.rowCount() > 0)
     with sandbox.state.lock:
         del sandbox.state.restricted_keys[restricted_key]  # revoked in the Dashboard
