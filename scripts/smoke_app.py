@@ -44,6 +44,7 @@ SYNCED = {  # the sync summary's tables -> how the SDK lists everything they hol
     "charges": ("charges", {}),
     "refunds": ("refunds", {}),
     "credit_notes": ("credit_notes", {}),
+    "invoice_payments": ("invoice_payments", {}),
 }
 LINUX_FILES = (  # what the build must carry beyond Python code (Linux layout)
     "install-desktop-entry.sh",
